@@ -1,0 +1,74 @@
+"""How one printed cell becomes a value (the spec's `cell_conventions`).
+
+    ""                  → blank (value null, never a silent 0)
+    "/" "-" "—" "——"     → not_applicable (null)
+    "无"                 → number 0
+    "12" "１２" "1,647,000" "0　" "-8" "+3" "24252.31"  → number
+    "160.5964万元" "73802895.90元" → number; the unit is reported, and converted where the
+                                     column has a unit (元 → 万元 divides by 10,000)
+    "O" "l2"            → unreadable (null, with a finding)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.normalize import halfwidth
+
+NOT_APPLICABLE = {"/", "-", "—", "——", "–", "－", "／", "\\", "--", "---", "一"}
+ZERO_WORDS = {"无", "0件", "零"}
+UNITS = ("万元", "元", "件", "条", "个", "项", "篇", "%")
+_NUMBER_RE = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
+# Characters that a mis-read digit becomes (OCR-ish debris in text layers): a short cell made of
+# these and digits is a value that cannot be read, not a label.
+_LOOKALIKE_RE = re.compile(r"^[0-9OolIZSB.,+-]{1,6}$")
+_SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    value: float | None
+    kind: str  # number / blank / not_applicable / unreadable
+    unit: str | None = None  # unit printed in the cell, if any
+
+
+BLANK = ParsedValue(None, "blank")
+
+
+def clean(text: str) -> str:
+    return _SPACE_RE.sub("", halfwidth(text or ""))
+
+
+def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
+    """Parse a printed cell; `column_unit` is the column's unit (万元 for gb2021 fees)."""
+    t = clean(text)
+    if not t:
+        return BLANK
+    if t in NOT_APPLICABLE or set(t) <= {"-", "—", "–", "/"}:
+        return ParsedValue(None, "not_applicable")
+    if t in ZERO_WORDS:
+        return ParsedValue(0.0, "number")
+    unit = None
+    for u in UNITS:
+        if t.endswith(u) and len(t) > len(u):
+            unit, t = u, t[: -len(u)]
+            break
+    m = _NUMBER_RE.match(t)
+    if not m:
+        return ParsedValue(None, "unreadable", unit)
+    value = float(m.group(1) + m.group(2).replace(",", "") + (m.group(3) or ""))
+    if unit == "元" and column_unit == "万元":
+        value = value / 10000.0
+    return ParsedValue(value, "number", unit)
+
+
+def is_value_like(text: str) -> bool:
+    """True when a cell reads as a value (number, '/', '无', look-alike junk), not a label."""
+    t = clean(text)
+    if not t:
+        return False
+    p = parse_value(t)
+    if p.kind in ("number", "not_applicable"):
+        return True
+    return bool(_LOOKALIKE_RE.match(t)) and any(ch.isdigit() for ch in t) or t in {"O", "o"}

@@ -1,0 +1,159 @@
+"""Fuzzy matching of printed labels to the canonical vocabulary.
+
+Every extractor hands its label cells here. Labels are normalised
+(`extractors.normalize`), then scored with rapidfuzz against the official labels
+of the spec and the variants the spec records as observed; jieba supplies a
+word-level comparison for reordered or padded labels. The matcher is built once per
+process (`matcher()`), so its indexes and jieba's dictionary are loaded once per worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from rapidfuzz import fuzz
+
+from extractors.normalize import normalize_label, numbering, strip_parenthetical
+from schemas import TABLES, schema
+
+# Lowest score accepted for a row label. 0.72: a one-character slip in the shortest
+# multi-character labels (行政许 vs 行政许可 scores 0.86, 行政可许 0.75) must still match,
+# while unrelated labels of the same table score below 0.6 on the seeds and the corpus.
+MIN_ROW_SCORE = 0.72
+# A match must beat the runner-up in the same table by this much, or it is ambiguous.
+MIN_MARGIN = 0.04
+# A label matched in another table than the current section must be this sure to move there.
+CROSS_TABLE_SCORE = 0.9
+# Word-level (jieba) scores are discounted: they ignore character order inside words.
+WORD_SCORE_WEIGHT = 0.95
+# Only labels scoring below this at character level get the (slower) word-level comparison.
+WORD_SCORE_BELOW = 0.9
+# Penalty when the printed numbering (1. / (3)) contradicts the canonical label's numbering.
+NUMBERING_PENALTY = 0.08
+MIN_COLUMN_SCORE = 0.7
+
+
+@dataclass(frozen=True)
+class Match:
+    table: str
+    key: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    table: str
+    key: str
+    text: str  # normalised label
+    bare: str  # normalised, bracketed notes removed
+    numbering: str | None
+
+
+@cache
+def _jieba():
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def _words(text: str) -> str:
+    return " ".join(_jieba().lcut(text))
+
+
+class LabelMatcher:
+    """Scores printed labels against canonical row and column labels."""
+
+    def __init__(self, scorer: str = "fuzzy"):
+        if scorer not in ("fuzzy", "exact"):
+            raise ValueError(f"scorer must be 'fuzzy' or 'exact', not {scorer!r}")
+        self.scorer = scorer
+        s = schema()
+        variants = s.data.get("label_variants", {}).get("by_key", {})
+        self.rows: dict[str, list[_Candidate]] = {t: [] for t in TABLES}
+        for table in TABLES:
+            for r in s.rows(table):
+                labels = {r.label, *(r.label_gb2021 and [r.label_gb2021] or [])}
+                labels |= {v for v in variants.get(f"{table}.rows.{r.key}", [])}
+                for label in labels:
+                    self.rows[table].append(self._candidate(table, r.key, label))
+        self.columns: dict[str, list[_Candidate]] = {t: [] for t in TABLES}
+        for table in TABLES:
+            for key, label in s.all_columns(table).items():
+                labels = {label}
+                for path, vs in variants.items():
+                    if path.startswith(f"{table}.columns.") and path.endswith(f".{key}"):
+                        labels |= set(vs)
+                for lab in labels:
+                    self.columns[table].append(self._candidate(table, key, lab))
+
+    @staticmethod
+    def _candidate(table: str, key: str, label: str) -> _Candidate:
+        norm = normalize_label(label)
+        return _Candidate(table, key, norm, strip_parenthetical(norm), numbering(label))
+
+    # ---- scoring ------------------------------------------------------------------------
+    def score(self, raw: str, cand: _Candidate, raw_norm: str | None = None) -> float:
+        a = raw_norm if raw_norm is not None else normalize_label(raw)
+        if not a:
+            return 0.0
+        if self.scorer == "exact":
+            return 1.0 if a == cand.text else 0.0
+        if a == cand.text:
+            return 1.0
+        bare = strip_parenthetical(a)
+        best = max(fuzz.ratio(a, cand.text), fuzz.ratio(bare, cand.bare) if bare and cand.bare else 0) / 100
+        if best < WORD_SCORE_BELOW and len(a) >= 4 and len(cand.text) >= 4:
+            best = max(best, WORD_SCORE_WEIGHT * fuzz.token_sort_ratio(_words(a), _words(cand.text)) / 100)
+        return best
+
+    def _ranked(self, raw: str, cands: list[_Candidate]) -> list[tuple[float, _Candidate]]:
+        a = normalize_label(raw)
+        num = numbering(raw)
+        best: dict[tuple[str, str], tuple[float, _Candidate]] = {}
+        for c in cands:
+            sc = self.score(raw, c, a)
+            if num and c.numbering and num != c.numbering and sc < 1.0:
+                sc -= NUMBERING_PENALTY
+            k = (c.table, c.key)
+            if k not in best or sc > best[k][0]:
+                best[k] = (sc, c)
+        return sorted(best.values(), key=lambda x: -x[0])
+
+    # ---- public API --------------------------------------------------------------------
+    def match_row(self, label: str, table: str | None = None, keys: set[str] | None = None) -> Match | None:
+        """Best canonical row for a printed label, searching `table` (or all tables).
+
+        `keys` restricts the candidates (e.g. rows that take the number of values printed).
+        Returns None when nothing scores `MIN_ROW_SCORE` or the best is not clearly ahead.
+        """
+        tables = [table] if table else list(TABLES)
+        cands = [c for t in tables for c in self.rows[t] if keys is None or c.key in keys]
+        ranked = self._ranked(label, cands)
+        if not ranked or ranked[0][0] < MIN_ROW_SCORE:
+            return None
+        top, cand = ranked[0]
+        if len(ranked) > 1 and top < 1.0 and top - ranked[1][0] < MIN_MARGIN:
+            return None
+        return Match(cand.table, cand.key, round(top, 4))
+
+    def best_row_score(self, label: str, table: str | None = None) -> float:
+        tables = [table] if table else list(TABLES)
+        ranked = self._ranked(label, [c for t in tables for c in self.rows[t]])
+        return ranked[0][0] if ranked else 0.0
+
+    def match_column(self, label: str, table: str) -> Match | None:
+        ranked = self._ranked(label, self.columns[table])
+        if not ranked or ranked[0][0] < MIN_COLUMN_SCORE:
+            return None
+        return Match(table, ranked[0][1].key, round(ranked[0][0], 4))
+
+
+@cache
+def matcher(scorer: str = "fuzzy") -> LabelMatcher:
+    """The process-wide matcher for a scorer (built once per worker)."""
+    return LabelMatcher(scorer)

@@ -1,0 +1,107 @@
+"""Text normalisation shared by every extractor and the label matcher.
+
+`normalize_label` maps the many printed forms of one label (full-width forms,
+numbering variants, spaces and line breaks, traditional characters, 本单位 for
+本机关) to one comparable string. It is idempotent: normalising twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+# Numbering prefixes seen in reports: 一、 / （一） / (一) / 1. / 1． / 1、 / (1) / 第一、
+_CN_NUM = "一二三四五六七八九十"
+NUMBERING_RE = re.compile(
+    rf"^(?:[(（]\s*[{_CN_NUM}\d]+\s*[)）]|[{_CN_NUM}]+\s*[、.．]|\d+\s*[、.．](?!\d)|第[{_CN_NUM}]+[、.．]?)\s*"
+)
+# Wording variants that mean the same thing (spec label_variants.agency_self_reference).
+SYNONYMS = (("本单位", "本机关"),)
+_SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+
+
+@cache
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese (identity on simplified text)."""
+    if not text or text.isascii():
+        return text
+    return _t2s().convert(text)
+
+
+def halfwidth(text: str) -> str:
+    """Full-width digits, letters and punctuation to their ASCII forms (NFKC)."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def squash_spaces(text: str) -> str:
+    """Remove every kind of whitespace (CJK labels carry no meaningful spaces)."""
+    return _SPACE_RE.sub("", text)
+
+
+def strip_numbering(text: str) -> str:
+    """Drop leading numbering like 一、 （三） 1． 2. — repeatedly, so the result is stable."""
+    prev = None
+    while prev != text:
+        prev = text
+        text = NUMBERING_RE.sub("", text, count=1)
+    return text
+
+
+def numbering(text: str) -> str | None:
+    """The numbering prefix of a label in a canonical form ('1.', '(3)', '3、'), or None."""
+    t = squash_spaces(halfwidth(text))
+    m = NUMBERING_RE.match(t)
+    if not m:
+        return None
+    token = m.group(0)
+    digits = re.sub(r"[^\d" + _CN_NUM + "]", "", token)
+    if token.startswith("("):
+        return f"({_cn_to_int(digits)})"
+    if token.endswith("、") and digits and digits[0] in _CN_NUM:
+        return f"{_cn_to_int(digits)}、"
+    return f"{_cn_to_int(digits)}."
+
+
+def _cn_to_int(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    if s == "十":
+        return 10
+    if s.startswith("十"):
+        return 10 + _CN_NUM.index(s[1]) + 1
+    if len(s) == 2 and s.endswith("十"):
+        return (_CN_NUM.index(s[0]) + 1) * 10
+    if len(s) == 3 and s[1] == "十":
+        return (_CN_NUM.index(s[0]) + 1) * 10 + _CN_NUM.index(s[2]) + 1
+    return _CN_NUM.index(s[0]) + 1 if s and s[0] in _CN_NUM else 0
+
+
+def normalize_text(text: str) -> str:
+    """Half-width, simplified, quotes unified; whitespace kept (for narrative search)."""
+    return to_simplified(halfwidth(text)).translate(_QUOTES)
+
+
+def normalize_label(text: str) -> str:
+    """The comparable form of a printed label: see the module docstring."""
+    t = squash_spaces(normalize_text(text or ""))
+    for variant, canonical in SYNONYMS:
+        t = t.replace(variant, canonical)
+    t = strip_numbering(t)
+    return t.strip(":：;；,，。.、")
+
+
+def strip_parenthetical(text: str) -> str:
+    """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章."""
+    prev = None
+    while prev != text:
+        prev = text
+        text = re.sub(r"[(（][^()（）]*[)）]", "", text)
+    return text

@@ -1,0 +1,139 @@
+"""One document in, its dataset rows out: sniff → extract → assemble → report row.
+
+`process_path` is what the Prefect flow runs per document; it never raises for a bad
+document. Whatever goes wrong becomes the report's status and error, so one broken file
+never stops a run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from extractors.assemble import Assembly, assemble
+from extractors.base import ExtractionError, RawDocument
+from extractors.metadata import extract_metadata
+from extractors.sniff import sniff
+from schemas import schema
+
+# Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
+EXTRACTOR_VERSION = "0.1.0"
+# Formats with an extractor module of the same name in this package.
+EXTRACTORS = ("txt", "html", "docx", "pdf")
+# Input files larger than this are not read (a report is a few MB at most; 200 MB guards memory).
+MAX_INPUT_BYTES = 200 * 1024 * 1024
+# Share of the template's cells that must be found for a report to count as complete.
+# 1.0: any missing or unreadable cell makes the report `partial`.
+COMPLETE_SHARE = 1.0
+
+
+@dataclass
+class DocResult:
+    report: dict
+    values: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def extractor_for(fmt: str):
+    """The module `extractors.<fmt>`; raises UnsupportedFormat when it is not available."""
+    if fmt not in EXTRACTORS:
+        from extractors.base import UnsupportedFormat
+
+        raise UnsupportedFormat(f"no extractor for format {fmt!r}")
+    try:
+        return importlib.import_module(f"extractors.{fmt}")
+    except ModuleNotFoundError as exc:
+        from extractors.base import UnsupportedFormat
+
+        raise UnsupportedFormat(f"the {fmt} extractor is not available in this version") from exc
+
+
+def read_document(data: bytes, name: str, fmt: str | None = None) -> RawDocument:
+    """Sniff (unless `fmt` overrides) and run the format's extractor."""
+    fmt = fmt or sniff(data, name)
+    return extractor_for(fmt).extract(data, name)
+
+
+def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None) -> DocResult:
+    """Extract one document's bytes into report, value and finding records."""
+    report_id = sha256(data)
+    report = {
+        "report_id": report_id, "source_path": source_path or name, "source_paths": [source_path or name],
+        "format": None, "format_detail": None, "template": None, "template_evidence": None,
+        "year": None, "agency": None, "title": None, "status": "failed", "error": None,
+        "n_values": 0, "n_findings": 0, "cells_expected": None, "cells_found": 0, "tables_found": [],
+        "size_bytes": len(data), "extracted_at": datetime.now(UTC), "extractor_version": EXTRACTOR_VERSION,
+    }
+    try:
+        fmt = fmt or sniff(data, name)
+        report["format"] = fmt
+        doc = extractor_for(fmt).extract(data, name)
+    except ExtractionError as exc:
+        report["status"], report["error"] = exc.status, str(exc)
+        return DocResult(report)
+    except Exception as exc:  # a bug or a library failure on this document: record it, keep the run going
+        report["status"] = "failed"
+        report["error"] = f"{name}: {type(exc).__name__}: {exc}"
+        report["format_detail"] = traceback.format_exc(limit=3)[-1000:]
+        return DocResult(report)
+    return _finish(report, doc)
+
+
+def _finish(report: dict, doc: RawDocument) -> DocResult:
+    meta = extract_metadata(doc.text, doc.title_hint)
+    asm: Assembly = assemble(doc, meta.year)
+    report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
+                  template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
+                  title=meta.title, tables_found=asm.tables_found)
+    rid = report["report_id"]
+    values = [{"report_id": rid, **v.__dict__} for v in asm.values]
+    findings = [{"report_id": rid, **f.as_record()} for f in asm.findings]
+    findings += [{"report_id": rid, "check": kind, "severity": "info", "table": None, "row": None,
+                  "column": None, "message": msg, "detail": None} for kind, msg in doc.notes]
+    found = sum(1 for v in asm.values if v.row is not None and v.value_kind != "unreadable")
+    expected = schema().expected_cells(asm.template) if asm.template else None
+    report["cells_found"], report["cells_expected"] = found, expected
+    report["n_values"], report["n_findings"] = len(values), len(findings)
+    if not asm.tables_found or found == 0:
+        report["status"] = "not_a_report"
+        report["error"] = "no statistical tables of an annual report were found"
+    elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == 3 \
+            and not any(v["value_kind"] == "unreadable" for v in values):
+        report["status"] = "ok"
+    else:
+        report["status"] = "partial"
+        missing = [t for t in ("active_disclosure", "applications", "review_litigation") if t not in asm.tables_found]
+        reason = [f"{found} of {expected} template cells read"]
+        if missing:
+            reason.append("tables not found: " + ", ".join(missing))
+        report["error"] = "; ".join(reason)
+    return DocResult(report, values, findings)
+
+
+def process_path(path: Path, root: Path | None = None, fmt: str | None = None) -> DocResult:
+    """Extract one file; `source_path` is relative to `root` (POSIX)."""
+    path = Path(path)
+    rel = path.name if root is None else path.relative_to(root).as_posix()
+    try:
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            data = b""
+            result = process_bytes(data, path.name, rel)
+            result.report.update(status="too_large", size_bytes=size,
+                                 error=f"{rel}: {size} bytes exceeds the {MAX_INPUT_BYTES}-byte input cap")
+            return result
+        data = path.read_bytes()
+    except OSError as exc:
+        result = process_bytes(b"", path.name, rel)
+        result.report["error"] = f"{rel}: cannot read file: {exc}"
+        result.report["report_id"] = sha256(rel.encode())
+        return result
+    return process_bytes(data, path.name, rel, fmt)

@@ -1,0 +1,105 @@
+"""Decide a document's format from its bytes (magic numbers, container contents, markup),
+not from its file name, and decode text with a detected encoding."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from extractors.base import EmptyDocument, NeedsOCR, UnreadableDocument, UnsupportedFormat
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+IMAGE_MAGICS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpeg", b"GIF8": "gif", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
+# How many leading bytes are inspected for markup and binary content. 8 KiB covers an HTML
+# page's <head> and a text report's title block.
+SNIFF_BYTES = 8192
+# Share of control characters (other than tab/newline/CR/form feed) above which decoded
+# "text" is really binary. 0.5%: the seeds have none; binary files decoded as GB18030 show >5%.
+MAX_CONTROL_SHARE = 0.005
+_HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|table[\s>]|meta\s|div[\s>]|p[\s>])", re.I)
+# Encodings tried in order, strictly: UTF-8 first (most reports), then GB18030, a superset of GBK/GB2312.
+TEXT_ENCODINGS = ("utf-8", "gb18030")
+
+
+def sniff(data: bytes, name: str = "") -> str:
+    """The format of a document: 'txt', 'html', 'docx' or 'pdf'.
+
+    Raises the documented errors for what cannot be read: an empty file, a binary
+    file, an old Word/WPS file, an image.
+    """
+    if not data or not data.strip():
+        raise EmptyDocument(f"{name}: empty file ({len(data)} bytes)")
+    head = data[:SNIFF_BYTES]
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(ZIP_MAGIC):
+        try:
+            names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+        except (zipfile.BadZipFile, OSError, ValueError) as exc:
+            raise UnreadableDocument(f"{name}: corrupt or truncated zip container ({exc})") from exc
+        if "word/document.xml" in names:
+            return "docx"
+        if any(n.startswith("xl/") for n in names):
+            raise UnsupportedFormat(f"{name}: an Excel workbook (.xlsx), not a report format ogi-reports reads")
+        raise UnreadableDocument(f"{name}: a zip archive without word/document.xml, so not a .docx")
+    if head.startswith(OLE2_MAGIC):
+        kind = _ole_kind(data, name)
+        raise UnsupportedFormat(f"{name}: old binary {kind} file; convert it to .docx or PDF first")
+    for magic, kind in IMAGE_MAGICS.items():
+        if head.startswith(magic):
+            raise NeedsOCR(f"{name}: an image ({kind}); its text can only be read with OCR")
+    if head.startswith(b"{\\rtf"):
+        raise UnsupportedFormat(f"{name}: an RTF document; convert it to .docx first")
+    text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if _HTML_RE.search(text_head[:2048]) and (b"</" in head or b"/>" in head):
+        return "html"
+    return "txt"
+
+
+def _ole_kind(data: bytes, name: str) -> str:
+    """An OLE2 compound file is a .doc, .wps, .xls or .ppt; tell which by stream names."""
+    low = name.lower()
+    blob = data[: 1 << 20]
+    if b"W\x00o\x00r\x00d\x00D\x00o\x00c\x00u\x00m\x00e\x00n\x00t" in blob:
+        return "WPS (.wps)" if low.endswith(".wps") else "Word 97-2003 (.doc)"
+    if low.endswith(".wps") or b"WPS" in blob[:4096]:
+        return "WPS (.wps)"
+    if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in blob:
+        return "Excel 97-2003 (.xls)"
+    return "OLE2 (.doc/.wps)"
+
+
+def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
+    """Decode text bytes: BOMs, strict UTF-8, strict GB18030, then detection.
+
+    Returns (text, encoding). Raises UnreadableDocument for binary content.
+    """
+    if b"\x00" in data[:SNIFF_BYTES] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableDocument(f"{name}: binary content (NUL bytes), not a text report")
+    if data.startswith(b"\xef\xbb\xbf"):
+        text, enc = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text, enc = data.decode("utf-16"), "utf-16"
+    else:
+        text = enc = None
+        for candidate in TEXT_ENCODINGS:
+            try:
+                text, enc = data.decode(candidate), candidate
+                break
+            except UnicodeDecodeError:
+                continue
+        if text is None:
+            from charset_normalizer import from_bytes
+
+            best = from_bytes(data).best()
+            if best is None:
+                raise UnreadableDocument(f"{name}: bytes decode as no known text encoding (binary?)")
+            text, enc = str(best), best.encoding
+    sample = text[:SNIFF_BYTES]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+    if sample and controls / len(sample) > MAX_CONTROL_SHARE:
+        raise UnreadableDocument(f"{name}: binary content ({controls} control characters in the first "
+                                 f"{len(sample)}), not a text report")
+    return text, enc

@@ -1,0 +1,111 @@
+"""Plain-text reports (.txt), in the mangled styles seen in the wild.
+
+* cell-per-line (seeds 000–003): every table cell on its own line prefixed by a tab,
+  a blank line between rows, a label broken over two lines (the continuation line has
+  no tab), ``[bookmark: …]`` debris from a Word export;
+* tab-split rows (seed 004): one table row per line, cells separated by tabs, page
+  breaks that displace a section label into the middle of the table;
+* flattened (archived web pages): a whole table on one line with the cells of a row
+  running together (handled by `extractors.flattened`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from extractors.base import EmptyDocument, RawDocument, Row
+from extractors.base import Cell as C
+from extractors.cells import is_value_like
+from extractors.sniff import decode_text
+
+_BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
+# A line that opens a report section (一、总体情况 / 2、 主动公开… / 4. 政府信息公开…): never the
+# continuation of a table cell.
+_HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+\s*[、.．]\s*\S)")
+
+
+def extract(data: bytes, name: str) -> RawDocument:
+    text, encoding = decode_text(data, name)
+    text = _BOOKMARK_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if not text.strip():
+        raise EmptyDocument(f"{name}: the text holds only whitespace")
+    lines = text.split("\n")
+    style = detect_style(lines, text)
+    if style == "flattened":
+        from extractors import flattened
+
+        rows = flattened.segment(text)
+    elif style == "cell-per-line":
+        rows = _cell_per_line(lines)
+    else:
+        rows = _tab_split(lines)
+    plain = "\n".join(line.replace("\t", " ").strip() for line in lines if line.strip())
+    title = _header_title(lines)
+    return RawDocument("txt", rows, plain, detail=f"{encoding}; {style}", title_hint=title)
+
+
+def detect_style(lines: list[str], text: str) -> str:
+    cell_lines = sum(1 for ln in lines if ln.startswith("\t") and "\t" not in ln[1:].rstrip("\t"))
+    split_lines = sum(1 for ln in lines if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()))
+    if cell_lines == 0 and split_lines == 0:
+        try:
+            from extractors import flattened
+        except ImportError:  # pragma: no cover - module arrives with the flattened-text reader
+            return "plain"
+        if flattened.looks_flattened(text):
+            return "flattened"
+        return "plain"
+    return "cell-per-line" if cell_lines >= split_lines else "tab-split"
+
+
+def _cell_per_line(lines: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    current: list[C] = []
+    prev_cell = False  # was the previous line a table cell?
+
+    def flush():
+        nonlocal current
+        if current:
+            rows.append(Row("table", current))
+            current = []
+
+    for line in lines:
+        if line.startswith("\t"):
+            current.append(C(line[1:].replace("\t", " ").strip()))
+            prev_cell = True
+            continue
+        stripped = line.strip()
+        if not stripped:
+            flush()
+            prev_cell = False
+            continue
+        if (prev_cell and current and current[-1].text and not is_value_like(current[-1].text)
+                and not _HEADING_RE.match(stripped) and len(stripped) <= 40):
+            current[-1].text += "\n" + stripped  # a label broken over two lines
+            continue
+        flush()
+        rows.append(Row("text", [C(stripped)]))
+        prev_cell = False
+    flush()
+    return rows
+
+
+def _tab_split(lines: list[str]) -> list[Row]:
+    rows: list[Row] = []
+    for line in lines:
+        if not line.strip():
+            continue
+        if "\t" in line:
+            rows.append(Row("table", [C(part.strip()) for part in line.split("\t")]))
+        else:
+            rows.append(Row("text", [C(line.strip())]))
+    return rows
+
+
+def _header_title(lines: list[str]) -> str | None:
+    """Archive exports open with a header block (标题: …)."""
+    for line in lines[:12]:
+        m = re.match(r"^\s*标题\s*[:：]\s*(\S.*)$", line)
+        if m:
+            return m.group(1).strip()
+    return None
