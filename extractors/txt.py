@@ -71,7 +71,7 @@ def _cell_per_line(lines: list[str]) -> list[Row]:
 
     for line in lines:
         if line.startswith("\t"):
-            current.append(C(line[1:].replace("\t", " ").strip()))
+            current.append(C(line[1:].replace("\t", " ")))
             prev_cell = True
             continue
         stripped = line.strip()
@@ -96,7 +96,7 @@ def _tab_split(lines: list[str]) -> list[Row]:
         if not line.strip():
             continue
         if "\t" in line:
-            rows.append(Row("table", [C(part.strip()) for part in line.split("\t")]))
+            rows.append(Row("table", [C(part) for part in line.split("\t")]))
         else:
             rows.append(Row("text", [C(line.strip())]))
     return rows

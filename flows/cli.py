@@ -1,0 +1,86 @@
+"""`ogi`: the command line. A translator: parse arguments, call one library or flow
+function, print a clean result or `Error: …`, exit with a meaningful code.
+
+Exit codes: 0 success; 1 nothing at all could be read; 2 usage error (e.g. a missing path).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import logging
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
+
+
+def _prefect_env() -> None:
+    """Run Prefect in its embedded mode, quietly, with a project-local home."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "CRITICAL")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+
+
+@contextlib.contextmanager
+def _quiet_shutdown():
+    """Prefect's temporary server may print tracebacks while it stops; keep them off the console."""
+    yield
+    logging.disable(logging.CRITICAL)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ogi", description="Turn 政府信息公开工作年度报告 into a Parquet dataset.")
+    sub = p.add_subparsers(dest="command", required=True)
+    ex = sub.add_parser("extract", help="extract reports (a folder or one file) into the dataset",
+                        description="Extract every report under INPUT into reports/values/findings.parquet.")
+    ex.add_argument("input", metavar="INPUT", help="a folder of reports or a single report file")
+    ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
+    ex.add_argument("--batch-size", type=int, default=None, help="documents per Prefect task")
+    ex.add_argument("--quiet", action="store_true", help="no progress lines")
+    return p
+
+
+def cmd_extract(args) -> int:
+    src = Path(args.input)
+    if not src.exists():
+        print(f"Error: input path does not exist: {src}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.batch_size is not None and args.batch_size < 1:
+        print("Error: --batch-size must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    _prefect_env()
+    from flows.extract import DEFAULT_BATCH_SIZE, extract_flow
+
+    captured = io.StringIO()
+    with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
+        summary = extract_flow(str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet)
+    print(summary.format())
+    if summary.documents and summary.by_status.get("failed", 0) + summary.by_status.get("unsupported_format", 0) \
+            == summary.documents:
+        print("Error: no document could be read", file=sys.stderr)
+        return EXIT_NOTHING_READ
+    if not summary.documents:
+        print(f"Error: no documents found under {src}", file=sys.stderr)
+        return EXIT_NOTHING_READ
+    return EXIT_OK
+
+
+COMMANDS = {"extract": cmd_extract}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except KeyboardInterrupt:
+        print("Error: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

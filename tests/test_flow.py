@@ -1,0 +1,97 @@
+"""The real Prefect flow on data/raw, the dataset it writes, and the CLI around it."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pytest
+
+from flows.cli import main
+from flows.extract import extract_flow
+
+RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
+SEEDS = sorted(RAW.glob("0*.txt"))
+
+
+@pytest.fixture
+def inputs(tmp_path):
+    d = tmp_path / "raw"
+    (d / "sub").mkdir(parents=True)
+    for p in SEEDS:
+        shutil.copy(p, d / p.name)
+    shutil.copy(SEEDS[0], d / "sub" / "copy-of-000.txt")  # identical bytes at a second path
+    (d / "empty.txt").write_bytes(b"")
+    (d / "junk.txt").write_bytes(bytes(range(256)) * 10)
+    return d
+
+
+@pytest.mark.flow
+def test_flow_writes_a_readable_dataset_and_reruns_idempotently(prefect_harness, inputs, tmp_path):
+    out = tmp_path / "out"
+    summary = extract_flow(str(inputs), str(out), batch_size=3, progress=False)
+    assert summary.documents == 8
+    assert summary.by_status == {"ok": 6, "failed": 2}
+    reports = pd.read_parquet(out / "reports.parquet")
+    values = pd.read_parquet(out / "values.parquet")
+    findings = pd.read_parquet(out / "findings.parquet")
+    assert len(reports) == 7  # the copy of seed 000 is the same report
+    dup = reports[reports.source_path == "000_67aac09db402278c.txt"].iloc[0]
+    assert list(dup.source_paths) == ["000_67aac09db402278c.txt", "sub/copy-of-000.txt"]
+    assert set(reports.status) == {"ok", "failed"}
+    assert reports.loc[reports.source_path == "junk.txt", "error"].str.contains("binary").all()
+    assert len(values) == 198 * 4 + 200 + 1
+    assert not values.duplicated(["report_id", "seq"]).any()
+    assert (findings.check == "unmatched_label").sum() == 1
+
+    # Same inputs again: same dataset, no duplicate rows.
+    extract_flow(str(inputs), str(out), batch_size=3, progress=False)
+    again = pd.read_parquet(out / "values.parquet")
+    assert len(again) == len(values)
+    pd.testing.assert_frame_equal(again, values)
+
+    # Readable by polars and DuckDB too.
+    assert pl.read_parquet(out / "values.parquet").height == len(values)
+    con = duckdb.connect()
+    n = con.execute(f"SELECT count(*) FROM '{out / 'values.parquet'}' WHERE \"row\" = 'new_received'").fetchone()[0]
+    assert n == 5 * 7
+
+
+@pytest.mark.flow
+def test_single_file_upsert_keeps_other_reports(prefect_harness, inputs, tmp_path):
+    out = tmp_path / "out"
+    extract_flow(str(inputs), str(out), progress=False)
+    before = pd.read_parquet(out / "reports.parquet")
+    extract_flow(str(inputs / SEEDS[1].name), str(out), progress=False)
+    after = pd.read_parquet(out / "reports.parquet")
+    assert sorted(after.report_id) == sorted(before.report_id)
+
+
+def test_cli_missing_input_is_a_usage_error(tmp_path, capsys):
+    assert main(["extract", str(tmp_path / "nope"), "--out", str(tmp_path / "o")]) == 2
+    assert "Error: input path does not exist" in capsys.readouterr().err
+
+
+@pytest.mark.flow
+def test_cli_end_to_end(tmp_path):
+    """`ogi extract` as a user runs it: clean output, exit 0; nothing readable → exit 1."""
+    out = tmp_path / "out"
+    env_home = tmp_path / "prefect-home"
+    env = {"PREFECT_HOME": str(env_home), "PATH": "/usr/bin:/bin"}
+    ogi = [sys.executable, "-m", "flows.cli"]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([*ogi, "extract", str(RAW), "--out", str(out)], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "document(s) processed" in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.txt").write_bytes(b"")
+    proc = subprocess.run([*ogi, "extract", str(bad), "--out", str(out)], capture_output=True, text=True,
+                          env=env, cwd=root, timeout=300)
+    assert proc.returncode == 1 and "no document could be read" in proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
