@@ -16,7 +16,9 @@ from pathlib import Path
 
 from extractors.assemble import Assembly, assemble
 from extractors.base import ExtractionError, RawDocument
+from extractors.checks import quality, run_checks
 from extractors.metadata import extract_metadata
+from extractors.narrative import narrative_values
 from extractors.sniff import sniff
 from schemas import schema
 
@@ -70,6 +72,7 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
         "format": None, "format_detail": None, "template": None, "template_evidence": None,
         "year": None, "agency": None, "title": None, "status": "failed", "error": None,
         "n_values": 0, "n_findings": 0, "cells_expected": None, "cells_found": 0, "tables_found": [],
+        "checks_passed": None, "checks_failed": None, "low_score_share": None,
         "size_bytes": len(data), "extracted_at": datetime.now(UTC), "extractor_version": EXTRACTOR_VERSION,
     }
     try:
@@ -93,8 +96,15 @@ def _finish(report: dict, doc: RawDocument) -> DocResult:
     report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
                   template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
                   title=meta.title, tables_found=asm.tables_found)
+    check_findings, checks = run_checks(asm.values, asm.findings, asm.template)
+    asm.findings.extend(check_findings)
+    narr_values, narr_findings = narrative_values(doc.text, asm.values)
+    asm.findings.extend(narr_findings)
+    for i, v in enumerate(narr_values, start=len(asm.values)):
+        v.seq = i
+    report.update(checks_passed=checks.passed, checks_failed=checks.failed, **quality(asm.values))
     rid = report["report_id"]
-    values = [{"report_id": rid, **v.__dict__} for v in asm.values]
+    values = [{"report_id": rid, **v.__dict__} for v in asm.values + narr_values]
     findings = [{"report_id": rid, **f.as_record()} for f in asm.findings]
     findings += [{"report_id": rid, "check": kind, "severity": "info", "table": None, "row": None,
                   "column": None, "message": msg, "detail": None} for kind, msg in doc.notes]
@@ -106,7 +116,7 @@ def _finish(report: dict, doc: RawDocument) -> DocResult:
         report["status"] = "not_a_report"
         report["error"] = "no statistical tables of an annual report were found"
     elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == 3 \
-            and not any(v["value_kind"] == "unreadable" for v in values):
+            and not any(v["value_kind"] == "unreadable" for v in values) and not checks.suspected:
         report["status"] = "ok"
     else:
         report["status"] = "partial"
@@ -114,6 +124,8 @@ def _finish(report: dict, doc: RawDocument) -> DocResult:
         reason = [f"{found} of {expected} template cells read"]
         if missing:
             reason.append("tables not found: " + ", ".join(missing))
+        if checks.suspected:
+            reason.append("suspected extraction error in " + ", ".join(checks.suspected))
         report["error"] = "; ".join(reason)
     return DocResult(report, values, findings)
 

@@ -42,7 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     ex.add_argument("--batch-size", type=int, default=None, help="documents per Prefect task")
     ex.add_argument("--quiet", action="store_true", help="no progress lines")
+    fi = sub.add_parser("findings", help="print findings as a readable table",
+                        description="Print findings from the dataset for a quick look from the terminal.")
+    fi.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
+    fi.add_argument("--report", help="a report_id (or its first characters) or a source path")
+    fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
     return p
+
+
+def cmd_findings(args) -> int:
+    from extractors.dataset import format_findings, query_findings
+
+    try:
+        df = query_findings(Path(args.out), args.report, args.check)
+    except FileNotFoundError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    print(format_findings(df))
+    return EXIT_OK
 
 
 def cmd_extract(args) -> int:
@@ -70,7 +87,7 @@ def cmd_extract(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"extract": cmd_extract}
+COMMANDS = {"extract": cmd_extract, "findings": cmd_findings}
 
 
 def main(argv: list[str] | None = None) -> int:

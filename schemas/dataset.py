@@ -27,6 +27,9 @@ REPORTS = pa.schema(
         pa.field("cells_expected", pa.int32()),
         pa.field("cells_found", pa.int32()),
         pa.field("tables_found", pa.list_(pa.string())),
+        pa.field("checks_passed", pa.int32()),  # arithmetic checks of the spec that hold
+        pa.field("checks_failed", pa.int32()),
+        pa.field("low_score_share", pa.float64()),  # share of matched cells whose label scored < 0.9
         pa.field("size_bytes", pa.int64()),
         pa.field("extracted_at", pa.timestamp("us", tz="UTC")),
         pa.field("extractor_version", pa.string()),

@@ -1,0 +1,98 @@
+"""Figures reports state in words (sections 一 and 六), and their cross-check with the tables.
+
+Stored as values of table `narrative` (keys in `schemas/narrative.yaml`). Extraction is
+conservative: approximate figures (260余条, 80多条) are skipped, and each pattern keeps
+the first statement it finds.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from extractors.assemble import Finding, Value
+from extractors.normalize import halfwidth, to_simplified
+
+_NUM = r"(\d[\d,]*(?:\.\d+)?)"
+_APPROX = r"(?![\d,.]*\s*(?:余|多|以上|左右))"
+# (key, pattern) tried in order; group 1 is the figure. Patterns read simplified, half-width text.
+PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("proactive_items_published", re.compile(
+        r"(?:主动公开|发布|公布|公开)[^。；;，,\d]{0,14}?(?:政府信息|政务公开信息|政务信息|信息)[^。；;\d]{0,4}?"
+        + _NUM + _APPROX + r"\s*(?:条|篇)")),
+    ("applications_received", re.compile(
+        r"(?:收到|受理|办理)[^。；;\d]{0,10}?政府信息公开申请(?:共计|共)?\s*" + _NUM + _APPROX + r"\s*件")),
+    ("fee_notices_issued", re.compile(r"(?:发出|发放|出具)收费通知(?:书)?(?:共计|共)?\s*" + _NUM + r"\s*(?:件|份)")),
+    ("fee_notices_amount", re.compile(r"收费通知[^。；;\d]{0,8}?(?:总)?金额(?:为|共计|共)?\s*" + _NUM + r"\s*元")),
+    ("fee_collected_amount", re.compile(r"实际收取[^。；;\d]{0,8}?(?:总)?(?:金额)?(?:为|共计|共)?\s*" + _NUM + r"\s*元")),
+    ("npc_suggestions_handled", re.compile(
+        r"(?:人大(?:代表)?建议\s*" + _NUM + r"\s*(?:件|项|条)|" + _NUM + r"\s*(?:件|项|条)(?:人大代表|人大)?建议)")),
+    ("cppcc_proposals_handled", re.compile(
+        r"(?:政协(?:委员)?提案\s*" + _NUM + r"\s*(?:件|项|条)|" + _NUM + r"\s*(?:件|项|条)(?:政协委员|政协)?提案)")),
+]
+# Statements of none: (key, pattern).
+ZERO_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("applications_received", re.compile(r"未(?:收到|受理)(?:[^。；;]{0,6})政府信息公开申请")),
+    ("fee_collected_amount", re.compile(r"(?:未|没有|无)(?:有)?收取(?:任何)?(?:政府)?信息处理费")),
+    ("npc_suggestions_handled", re.compile(r"未收到(?:[^。；;，,]{0,8})?人大代表")),
+    ("cppcc_proposals_handled", re.compile(r"未收到(?:[^。；;，,]{0,8})?(?:政协委员|政协)(?:[^。；;，,]{0,6})?提案|"
+                                           r"未收到人大代表、政协委员建议提案")),
+]
+# Narrative figures compared with a table cell: key → (table, row, column).
+COMPARE = {"applications_received": ("applications", "new_received", "total")}
+
+
+@dataclass
+class NarrativeFigure:
+    key: str
+    value: float
+    raw: str
+
+
+@cache
+def narrative_schema() -> dict:
+    return yaml.safe_load(resources.files("schemas").joinpath("narrative.yaml").read_text(encoding="utf-8"))
+
+
+def extract_figures(text: str) -> list[NarrativeFigure]:
+    t = to_simplified(halfwidth(text))
+    found: dict[str, NarrativeFigure] = {}
+    for key, pat in PATTERNS:
+        m = pat.search(t)
+        if m:
+            num = next(g for g in m.groups() if g)
+            found[key] = NarrativeFigure(key, float(num.replace(",", "")), m.group(0))
+    for key, pat in ZERO_PATTERNS:
+        if key not in found:
+            m = pat.search(t)
+            if m:
+                found[key] = NarrativeFigure(key, 0.0, m.group(0))
+    order = [k for k, _ in PATTERNS]
+    return sorted(found.values(), key=lambda f: order.index(f.key))
+
+
+def narrative_values(text: str, tables: list[Value]) -> tuple[list[Value], list[Finding]]:
+    """Narrative figures as values, plus a finding for each that contradicts its table cell."""
+    figures = extract_figures(text)
+    cells = {(v.table, v.row, v.column): v for v in tables if v.row is not None}
+    values, findings = [], []
+    for f in figures:
+        values.append(Value("narrative", f.key, "value", f.value, "number", f.raw, f.raw, None, None,
+                            None, None, None, None))
+        target = COMPARE.get(f.key)
+        if target and target in cells and cells[target].value_kind == "number":
+            printed = cells[target].value
+            carried = cells.get(("applications", "carried_over", "total"))
+            also = printed + carried.value if carried and carried.value is not None else None
+            if f.value != printed and f.value != also:
+                findings.append(Finding(
+                    "narrative_mismatch", "info",
+                    f"the text says {f.raw!r} ({f.value:g}) but the table prints {printed:g} for "
+                    f"{'.'.join(target)}; often the report's own inconsistency",
+                    target[0], target[1], target[2],
+                    detail={"narrative": f.raw, "narrative_value": f.value, "table_value": printed}))
+    return values, findings
