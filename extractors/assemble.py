@@ -181,6 +181,12 @@ class _Walker:
         label_texts = _dedupe([c.text for c in labels])
         raw_label = "/".join(t.replace("\n", "") for t in label_texts) if label_texts else None
         if not label_texts:
+            if not any(clean(c.text) for c in values):
+                # An all-blank grid row: table 4's data row in a blank form, else spacing.
+                if self.section == "review_litigation" and len(values) >= 15 \
+                        and ("review_litigation", "review") not in self.seen:
+                    self._place_review(values, grid)
+                return
             self._unlabelled_row(values, grid)
             return
         match = self._match(label_texts, len(values))
@@ -280,6 +286,12 @@ class _Walker:
                 extra = cells[n:] if table == "active_disclosure" else cells[:-n]
                 if all(not clean(c.text) for c in extra):
                     cells = cells[:n] if table == "active_disclosure" else cells[-n:]
+        if grid and len(cells) > n:
+            # A value cell merged across grid columns (gb2021's one-column rows of table 2 span
+            # the block's three columns) repeats its text in each position: read it once.
+            collapsed = [c for i, c in enumerate(cells) if i == 0 or c.text != cells[i - 1].text]
+            if len(collapsed) == n:
+                cells = collapsed
         constraints = ROW_ARITHMETIC.get(table, []) if n == 7 or n == 5 else []
         if len(cells) > n:
             self.findings.append(Finding("extra_cells", "warning",
@@ -406,8 +418,6 @@ def _split_row(cells: list[Cell], grid: bool) -> tuple[list[Cell], list[Cell]]:
     labels = [c for c in cells[: last_label + 1] if clean(c.text)]
     values = [c for c in cells[last_label + 1:] if not c.fused]
     if not any(clean(c.text) for c in values) and not grid:
-        values = []
-    if grid and values and not any(clean(c.text) for c in values) and not labels:
         values = []
     return labels, values
 
