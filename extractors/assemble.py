@@ -126,10 +126,10 @@ def heading_section(text: str) -> str | None:
 
 
 class _Walker:
-    def __init__(self, doc: RawDocument, template: str | None):
+    def __init__(self, doc: RawDocument, template: str | None, scorer: str = "fuzzy"):
         self.doc = doc
         self.template = template or "gb2021"
-        self.m = matcher()
+        self.m = matcher(scorer)
         self.s = schema()
         self.section: str | None = None
         self.values: list[Value] = []
@@ -137,7 +137,8 @@ class _Walker:
         self.seen: dict[tuple[str, str], int] = {}
         self.col_labels: dict[str, dict[str, str]] = {t: {} for t in TABLES}
         self.tables: list[str] = []
-        self.fused: dict[str, dict[str, tuple[str, list[Cell], str]]] = {}
+        # table → row key → (run text, fused cells, raw label, match score), solved at the end
+        self.fused: dict[str, dict[str, tuple[str, list[Cell], str | None, float]]] = {}
 
     # ---- walking -----------------------------------------------------------------------
     def run(self) -> None:
@@ -380,7 +381,9 @@ class _Walker:
                 label_texts[-1], "review_litigation")):
             if self.section == "review_litigation" or len(re.sub(r"\D", "", run)) >= 15:
                 self._enter("review_litigation")
-                self.fused.setdefault("review_litigation", {})["review"] = (run, fused, raw_label or "")
+                from extractors.digits import ALL_ROWS
+
+                self.fused.setdefault("review_litigation", {})[ALL_ROWS] = (run, fused, raw_label, 1.0)
                 return
         match = self._match(label_texts, 0) if label_texts else None
         if match is None:
@@ -500,10 +503,13 @@ def _placement(cells: list[Cell], n: int, constraints) -> list:
     return result
 
 
-def assemble(doc: RawDocument, year: int | None = None) -> Assembly:
-    """Canonical values and findings for one document (see the module docstring)."""
+def assemble(doc: RawDocument, year: int | None = None, scorer: str = "fuzzy") -> Assembly:
+    """Canonical values and findings for one document (see the module docstring).
+
+    `scorer` picks the label matcher: "fuzzy" (the real one) or "exact" (the baseline
+    that accepts only labels identical after normalisation)."""
     template, evidence = detect_template(doc, year)
-    w = _Walker(doc, template)
+    w = _Walker(doc, template, scorer)
     w.run()
     for i, v in enumerate(w.values):
         v.seq = i

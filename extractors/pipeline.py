@@ -64,7 +64,8 @@ def read_document(data: bytes, name: str, fmt: str | None = None) -> RawDocument
     return extractor_for(fmt).extract(data, name)
 
 
-def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None) -> DocResult:
+def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,
+                  scorer: str = "fuzzy") -> DocResult:
     """Extract one document's bytes into report, value and finding records."""
     report_id = sha256(data)
     report = {
@@ -87,12 +88,17 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
         report["error"] = f"{name}: {type(exc).__name__}: {exc}"
         report["format_detail"] = traceback.format_exc(limit=3)[-1000:]
         return DocResult(report)
-    return _finish(report, doc)
+    try:
+        return _finish(report, doc, scorer)
+    except Exception as exc:  # a bug on this document must not stop the run: record it
+        report["status"] = "failed"
+        report["error"] = f"{name}: {type(exc).__name__} while reading the tables: {exc}"
+        return DocResult(report)
 
 
-def _finish(report: dict, doc: RawDocument) -> DocResult:
+def _finish(report: dict, doc: RawDocument, scorer: str = "fuzzy") -> DocResult:
     meta = extract_metadata(doc.text, doc.title_hint)
-    asm: Assembly = assemble(doc, meta.year)
+    asm: Assembly = assemble(doc, meta.year, scorer)
     report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
                   template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
                   title=meta.title, tables_found=asm.tables_found)
@@ -134,7 +140,7 @@ def _finish(report: dict, doc: RawDocument) -> DocResult:
     return DocResult(report, values, findings)
 
 
-def process_path(path: Path, root: Path | None = None, fmt: str | None = None) -> DocResult:
+def process_path(path: Path, root: Path | None = None, fmt: str | None = None, scorer: str = "fuzzy") -> DocResult:
     """Extract one file; `source_path` is relative to `root` (POSIX)."""
     path = Path(path)
     rel = path.name if root is None else path.relative_to(root).as_posix()
@@ -152,4 +158,4 @@ def process_path(path: Path, root: Path | None = None, fmt: str | None = None) -
         result.report["error"] = f"{rel}: cannot read file: {exc}"
         result.report["report_id"] = sha256(rel.encode())
         return result
-    return process_bytes(data, path.name, rel, fmt)
+    return process_bytes(data, path.name, rel, fmt, scorer)

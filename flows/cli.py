@@ -1,7 +1,8 @@
 """`ogi`: the command line. A translator: parse arguments, call one library or flow
 function, print a clean result or `Error: …`, exit with a meaningful code.
 
-Exit codes: 0 success; 1 nothing at all could be read; 2 usage error (e.g. a missing path).
+Exit codes: 0 success; 1 nothing at all could be read (extract) or a score below the floor
+(eval); 2 usage error (e.g. a missing path).
 """
 
 from __future__ import annotations
@@ -42,12 +43,51 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     ex.add_argument("--batch-size", type=int, default=None, help="documents per Prefect task")
     ex.add_argument("--quiet", action="store_true", help="no progress lines")
+    ev = sub.add_parser("eval", help="score the pipeline against a corpus with ground truth",
+                        description="Run the real pipeline on CORPUS_DIR and score it against its gold.jsonl.")
+    ev.add_argument("corpus", metavar="CORPUS_DIR", help="folder of reports with a gold.jsonl")
+    ev.add_argument("--gold", help="ground-truth JSON lines (default: CORPUS_DIR/gold.jsonl)")
+    ev.add_argument("--out", help="where the evaluation datasets go (default: a temporary folder)")
+    ev.add_argument("--json", help="also write the full scores as JSON to this file")
+    ev.add_argument("--floor", help="JSON file of minimum F1 per format; exit 1 when any is not met")
+    ev.add_argument("--no-baseline", action="store_true", help="skip the exact-label baseline run")
     fi = sub.add_parser("findings", help="print findings as a readable table",
                         description="Print findings from the dataset for a quick look from the terminal.")
     fi.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     fi.add_argument("--report", help="a report_id (or its first characters) or a source path")
     fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
     return p
+
+
+def cmd_eval(args) -> int:
+    corpus = Path(args.corpus)
+    gold = Path(args.gold) if args.gold else corpus / "gold.jsonl"
+    if not corpus.is_dir():
+        print(f"Error: corpus folder does not exist: {corpus}", file=sys.stderr)
+        return EXIT_USAGE
+    if not gold.is_file():
+        print(f"Error: no ground truth at {gold} (give --gold FILE)", file=sys.stderr)
+        return EXIT_USAGE
+    if args.floor and not Path(args.floor).is_file():
+        print(f"Error: floor file does not exist: {args.floor}", file=sys.stderr)
+        return EXIT_USAGE
+    _prefect_env()
+    from flows.evaluate import check_floor, eval_flow
+
+    with _quiet_shutdown():
+        report = eval_flow(str(corpus), str(gold), args.out, not args.no_baseline)
+    print(report.format_text())
+    if args.json:
+        import json
+
+        Path(args.json).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=2), encoding="utf-8")
+    if args.floor:
+        problems = check_floor(report.result, Path(args.floor))
+        for p in problems:
+            print(f"Below floor: {p}", file=sys.stderr)
+        if problems:
+            return EXIT_NOTHING_READ
+    return EXIT_OK
 
 
 def cmd_findings(args) -> int:
@@ -87,7 +127,7 @@ def cmd_extract(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"extract": cmd_extract, "findings": cmd_findings}
+COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -77,8 +77,8 @@ def summarize(results: list[DocResult], written, out: Path, worst: int = 10) -> 
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch(paths: list[str], root: str) -> list[DocResult]:
-    return [process_path(Path(p), Path(root)) for p in paths]
+def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy") -> list[DocResult]:
+    return [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
 
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
@@ -88,11 +88,11 @@ def write_dataset_task(results: list[DocResult], out: str):
 
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: bool = True) -> RunSummary:
+                 progress: bool = True, scorer: str = "fuzzy") -> RunSummary:
     """Extract every document under `input_path` into the dataset at `out`."""
     root, files = discover(Path(input_path))
     results: list[DocResult] = []
-    futures = [extract_batch.submit([str(p) for p in b], str(root)) for b in batches(files, batch_size)]
+    futures = [extract_batch.submit([str(p) for p in b], str(root), scorer) for b in batches(files, batch_size)]
     for fut in as_completed(futures):
         results.extend(fut.result())
         if progress and len(files) > batch_size:
