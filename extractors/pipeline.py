@@ -70,6 +70,7 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
     report_id = sha256(data)
     report = {
         "report_id": report_id, "source_path": source_path or name, "source_paths": [source_path or name],
+        "source_url": None,
         "format": None, "format_detail": None, "template": None, "template_evidence": None,
         "year": None, "agency": None, "title": None, "status": "failed", "error": None,
         "n_values": 0, "n_findings": 0, "cells_expected": None, "cells_found": 0, "tables_found": [],

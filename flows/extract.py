@@ -77,8 +77,13 @@ def summarize(results: list[DocResult], written, out: Path, worst: int = 10) -> 
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy") -> list[DocResult]:
-    return [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
+def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy",
+                  source_urls: dict[str, str] | None = None) -> list[DocResult]:
+    results = [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
+    if source_urls:
+        for r in results:
+            r.report["source_url"] = source_urls.get(r.report["source_path"])
+    return results
 
 
 @task(name="write-dataset", cache_policy=NO_CACHE)
@@ -88,11 +93,21 @@ def write_dataset_task(results: list[DocResult], out: str):
 
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: bool = True, scorer: str = "fuzzy") -> RunSummary:
-    """Extract every document under `input_path` into the dataset at `out`."""
+                 progress: bool = True, scorer: str = "fuzzy", paths: list[str] | None = None,
+                 source_urls: dict[str, str] | None = None) -> RunSummary:
+    """Extract every document under `input_path` into the dataset at `out`.
+
+    `paths` restricts the run to these files under `input_path` (a crawl passes what is
+    new); `source_urls` maps a path relative to `input_path` (POSIX) to the URL it was
+    fetched from, recorded as `source_url`.
+    """
     root, files = discover(Path(input_path))
+    if paths is not None:
+        wanted = {Path(p).resolve() for p in paths}
+        files = [f for f in files if f.resolve() in wanted]
     results: list[DocResult] = []
-    futures = [extract_batch.submit([str(p) for p in b], str(root), scorer) for b in batches(files, batch_size)]
+    futures = [extract_batch.submit([str(p) for p in b], str(root), scorer, source_urls)
+               for b in batches(files, batch_size)]
     for fut in as_completed(futures):
         results.extend(fut.result())
         if progress and len(files) > batch_size:

@@ -13,6 +13,7 @@ REPORTS = pa.schema(
         pa.field("report_id", pa.string(), nullable=False),  # sha256 of the document's bytes
         pa.field("source_path", pa.string(), nullable=False),  # relative to the input folder, POSIX
         pa.field("source_paths", pa.list_(pa.string())),  # every path holding these exact bytes
+        pa.field("source_url", pa.string()),  # where a crawl fetched it (null for uploads)
         pa.field("format", pa.string()),  # sniffed from content: txt / docx / html / pdf / ...
         pa.field("format_detail", pa.string()),  # e.g. encoding used, text layout style
         pa.field("template", pa.string()),  # gb2019 / gb2021 / null
