@@ -167,7 +167,7 @@ class _Walker:
 
     def _table_row(self, row: Row) -> None:
         cells = row.cells
-        grid = any(c.col is not None for c in cells)
+        grid = row.positional or any(c.col is not None for c in cells)
         if len(cells) == 1 and not cells[0].fused:
             split = _split_label_value(cells[0])
             if split:
@@ -191,6 +191,11 @@ class _Walker:
             self._unlabelled_row(values, grid)
             return
         match = self._match(label_texts, len(values))
+        if match and not any(clean(c.text) for c in values) \
+                and len(values) < len(self.s.columns(match.table, match.key, self.template)):
+            # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
+            self._header_row(labels)
+            return
         if match is None:
             self._store_unmatched(raw_label, values, "unmatched_label",
                                   f"row label {raw_label!r} matches no canonical row")
@@ -419,7 +424,7 @@ def _split_row(cells: list[Cell], grid: bool) -> tuple[list[Cell], list[Cell]]:
         if clean(c.text) and not is_value_like(c.text):
             last_label = i
     labels = [c for c in cells[: last_label + 1] if clean(c.text)]
-    values = [c for c in cells[last_label + 1:] if not c.fused]
+    values = [c for c in cells[last_label + 1:] if not c.fused and not c.merged]
     if not any(clean(c.text) for c in values) and not grid:
         values = []
     return labels, values

@@ -26,12 +26,17 @@ class Cell:
     row: int | None = None  # 0-based row in that table's grid
     col: int | None = None  # 0-based column in that table's grid
     fused: bool = False  # text whose numbers may run together with no separator
+    merged: bool = False  # a grid position covered by a cell starting further left (horizontal
+    #                       merge): its text repeats that cell's and is not a value of its own
 
 
 @dataclass
 class Row:
     kind: str  # "text" or "table"
     cells: list[Cell]
+    # Every cell is a real cell in printed order (a grid row, or one line per cell), so an
+    # empty cell is a blank value; False where empty cells may be layout debris (stray tabs).
+    positional: bool = False
 
     @property
     def text(self) -> str:

@@ -10,7 +10,7 @@ process (`matcher()`), so its indexes and jieba's dictionary are loaded once per
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -61,6 +61,12 @@ def _jieba():
     return jieba
 
 
+# Labels are few and repeat across documents: memoise segmentation and matches per process.
+# 65536 entries: far more than the distinct labels of a large corpus, a few MB at most.
+CACHE_SIZE = 65_536
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def _words(text: str) -> str:
     return " ".join(_jieba().lcut(text))
 
@@ -72,6 +78,7 @@ class LabelMatcher:
         if scorer not in ("fuzzy", "exact"):
             raise ValueError(f"scorer must be 'fuzzy' or 'exact', not {scorer!r}")
         self.scorer = scorer
+        self._cache: dict = {}
         s = schema()
         variants = s.data.get("label_variants", {}).get("by_key", {})
         self.rows: dict[str, list[_Candidate]] = {t: [] for t in TABLES}
@@ -125,7 +132,16 @@ class LabelMatcher:
         return sorted(best.values(), key=lambda x: -x[0])
 
     # ---- public API --------------------------------------------------------------------
-    def match_row(self, label: str, table: str | None = None, keys: set[str] | None = None) -> Match | None:
+    def match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
+        """Best canonical row for a printed label (memoised; see `_match_row`)."""
+        ck = (label, table, keys)
+        if ck not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[ck] = self._match_row(label, table, keys)
+        return self._cache[ck]
+
+    def _match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label, searching `table` (or all tables).
 
         `keys` restricts the candidates (e.g. rows that take the number of values printed).
@@ -147,6 +163,12 @@ class LabelMatcher:
         return ranked[0][0] if ranked else 0.0
 
     def match_column(self, label: str, table: str) -> Match | None:
+        ck = ("column", label, table)
+        if ck not in self._cache:
+            self._cache[ck] = self._match_column(label, table)
+        return self._cache[ck]
+
+    def _match_column(self, label: str, table: str) -> Match | None:
         ranked = self._ranked(label, self.columns[table])
         if not ranked or ranked[0][0] < MIN_COLUMN_SCORE:
             return None

@@ -66,7 +66,7 @@ def _cell_per_line(lines: list[str]) -> list[Row]:
     def flush():
         nonlocal current
         if current:
-            rows.append(Row("table", current))
+            rows.append(Row("table", current, positional=True))
             current = []
 
     for line in lines:

@@ -2,7 +2,7 @@
 function, print a clean result or `Error: …`, exit with a meaningful code.
 
 Exit codes: 0 success; 1 nothing at all could be read (extract) or a score below the floor
-(eval); 2 usage error (e.g. a missing path).
+(eval); 2 usage error (e.g. a missing path); 3 the output folder is locked by another run.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
 def _prefect_env() -> None:
@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     ex.add_argument("--batch-size", type=int, default=None, help="documents per Prefect task")
     ex.add_argument("--quiet", action="store_true", help="no progress lines")
+    ex.add_argument("--force", action="store_true",
+                    help="re-extract documents already in the dataset with the same bytes and version")
     ev = sub.add_parser("eval", help="score the pipeline against a corpus with ground truth",
                         description="Run the real pipeline on CORPUS_DIR and score it against its gold.jsonl.")
     ev.add_argument("corpus", metavar="CORPUS_DIR", help="folder of reports with a gold.jsonl")
@@ -110,18 +112,31 @@ def cmd_extract(args) -> int:
     if args.batch_size is not None and args.batch_size < 1:
         print("Error: --batch-size must be at least 1", file=sys.stderr)
         return EXIT_USAGE
+    from extractors.dataset import DatasetLocked, DatasetStore
+
+    try:  # refuse early and cleanly; the flow holds the lock for the real run
+        with DatasetStore(Path(args.out)):
+            pass
+    except DatasetLocked as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     _prefect_env()
     from flows.extract import DEFAULT_BATCH_SIZE, extract_flow
 
     captured = io.StringIO()
-    with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
-        summary = extract_flow(str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet)
+    try:
+        with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
+            summary = extract_flow(str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
+                                   force=args.force)
+    except DatasetLocked as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     print(summary.format())
     if summary.documents and summary.by_status.get("failed", 0) + summary.by_status.get("unsupported_format", 0) \
             == summary.documents:
         print("Error: no document could be read", file=sys.stderr)
         return EXIT_NOTHING_READ
-    if not summary.documents:
+    if not summary.documents and not summary.skipped:
         print(f"Error: no documents found under {src}", file=sys.stderr)
         return EXIT_NOTHING_READ
     return EXIT_OK

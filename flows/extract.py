@@ -16,7 +16,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
 
-from extractors.dataset import write_dataset
+from extractors.dataset import DatasetStore, WriteSummary
 from extractors.pipeline import DocResult, process_path
 
 # Documents per task. 20: a .txt report takes ~5 ms, so a batch costs ~0.1 s against ~10 ms
@@ -30,6 +30,7 @@ IGNORED_SUFFIXES = {".parquet", ".jsonl", ".json", ".yaml", ".yml", ".md", ".tmp
 @dataclass
 class RunSummary:
     documents: int = 0
+    skipped: int = 0  # already in the dataset with the same bytes and extractor version
     by_status: dict[str, int] = field(default_factory=dict)
     values: int = 0
     findings: int = 0
@@ -38,8 +39,9 @@ class RunSummary:
     worst: list[tuple[str, str, str]] = field(default_factory=list)  # (source_path, status, reason)
 
     def format(self) -> str:
-        lines = [f"{self.documents} document(s) processed → {self.out}"]
-        lines.append("  by status: " + ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items())))
+        lines = [f"{self.documents} document(s) processed → {self.out}"
+                 + (f" ({self.skipped} unchanged, skipped)" if self.skipped else "")]
+        lines.append("  by status: " + (", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items())) or "nothing new"))
         lines.append(f"  values written: {self.values}; findings: {self.findings}; "
                      f"reports in dataset: {self.dataset_reports}")
         if self.worst:
@@ -65,13 +67,14 @@ def batches(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-def summarize(results: list[DocResult], written, out: Path, worst: int = 10) -> RunSummary:
+def summarize(results: list[DocResult], written: WriteSummary, out: Path, skipped: int = 0,
+              worst: int = 10) -> RunSummary:
     status = Counter(r.report["status"] for r in results)
     bad = [r.report for r in results if r.report["status"] != "ok"]
     bad.sort(key=lambda rep: (rep["status"] == "partial", rep["cells_found"] or 0, rep["source_path"]))
     return RunSummary(
-        documents=len(results), by_status=dict(status), values=written.values, findings=written.findings,
-        dataset_reports=written.total_reports, out=str(out),
+        documents=len(results), skipped=skipped, by_status=dict(status), values=written.values,
+        findings=written.findings, dataset_reports=written.total_reports, out=str(out),
         worst=[(r["source_path"], r["status"], (r["error"] or "")[:120]) for r in bad[:worst]],
     )
 
@@ -86,32 +89,39 @@ def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy",
     return results
 
 
-@task(name="write-dataset", cache_policy=NO_CACHE)
-def write_dataset_task(results: list[DocResult], out: str):
-    return write_dataset(results, Path(out))
-
-
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
                  progress: bool = True, scorer: str = "fuzzy", paths: list[str] | None = None,
-                 source_urls: dict[str, str] | None = None) -> RunSummary:
+                 source_urls: dict[str, str] | None = None, force: bool = False) -> RunSummary:
     """Extract every document under `input_path` into the dataset at `out`.
 
     `paths` restricts the run to these files under `input_path` (a crawl passes what is
     new); `source_urls` maps a path relative to `input_path` (POSIX) to the URL it was
-    fetched from, recorded as `source_url`.
+    fetched from, recorded as `source_url`. Documents already stored with the same bytes
+    and extractor version are skipped unless `force`.
     """
     root, files = discover(Path(input_path))
     if paths is not None:
         wanted = {Path(p).resolve() for p in paths}
         files = [f for f in files if f.resolve() in wanted]
-    results: list[DocResult] = []
-    futures = [extract_batch.submit([str(p) for p in b], str(root), scorer, source_urls)
-               for b in batches(files, batch_size)]
-    for fut in as_completed(futures):
-        results.extend(fut.result())
-        if progress and len(files) > batch_size:
-            print(f"  extracted {len(results)}/{len(files)} documents", file=sys.stderr, flush=True)
+    with DatasetStore(Path(out)) as store:
+        plan = store.plan(files, root, force)
+        results: list[DocResult] = []
+        futures = [extract_batch.submit([str(p) for p in b], str(root), scorer, source_urls)
+                   for b in batches(plan.todo, batch_size)]
+        done = 0
+        for fut in as_completed(futures):
+            batch = fut.result()
+            store.stage(batch)  # on disk now: memory stays bounded by the batches in flight
+            results.extend(_light(r) for r in batch)
+            done += len(batch)
+            if progress and len(plan.todo) > batch_size:
+                print(f"  extracted {done}/{len(plan.todo)} documents", file=sys.stderr, flush=True)
+        written = store.commit(plan.path_ids)
     results.sort(key=lambda r: r.report["source_path"])
-    written = write_dataset_task(results, out)
-    return summarize(results, written, Path(out))
+    return summarize(results, written, Path(out), plan.skipped)
+
+
+def _light(r: DocResult) -> DocResult:
+    """Keep only the report row for the summary; values and findings are staged on disk."""
+    return DocResult(r.report)

@@ -1,0 +1,1 @@
+"""Benchmarks for ogi-reports: a generated corpus with ground truth (`benchmarks.corpus`)."""

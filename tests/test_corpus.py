@@ -1,0 +1,242 @@
+"""The corpus generator (benchmarks.corpus): determinism, arithmetic, formats, samples."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import docx
+import lxml.html
+import opencc
+import pytest
+
+from benchmarks.corpus import generate
+from benchmarks.synth.write_pdf import INSTALL_HINT, soffice
+from schemas import schema
+
+SEED = 7
+N = 70  # ten blocks of seven: exactly ten documents break one identity
+FAST_FORMATS = ("txt", "docx", "html")
+APPLICANT = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+             "legal_service_org", "other_org")
+CHECK_IDS = {"applications.balance", "applications.results_sum", "applications.row_total",
+             "review_litigation.row_total"}
+SAMPLES = Path("data/raw/samples")
+
+
+def _quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, list[dict]]:
+    out = tmp_path_factory.mktemp("corpus")
+    gold = generate(out, N, SEED, FAST_FORMATS, log=_quiet)
+    return out, gold
+
+
+def _encoding(g: dict) -> str | None:
+    enc = [p.split(":", 1)[1] for p in g["perturbations"] if p.startswith("encoding:")]
+    return enc[0] if enc else None
+
+
+def _num(v) -> float:
+    return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else 0.0
+
+
+def failing_checks(g: dict) -> set[str]:
+    """The template identities a gold document breaks (written independently of the generator)."""
+    cells = {(t, r, c): v for t, r, c, v in g["cells"]}
+    rows = [r.key for r in schema().rows("applications", g["template"])]
+    leaves = [r for r in rows if r.startswith("results.") and r != "results.total"]
+    a = lambda r, c: _num(cells[("applications", r, c)])  # noqa: E731
+    fails = set()
+    for c in (*APPLICANT, "total"):
+        if a("new_received", c) + a("carried_over", c) != a("results.total", c) + a("carried_forward", c):
+            fails.add("applications.balance")
+        if abs(sum(a(r, c) for r in leaves) - a("results.total", c)) > 1e-9:
+            fails.add("applications.results_sum")
+    for r in rows:
+        if sum(a(r, c) for c in APPLICANT) != a(r, "total"):
+            fails.add("applications.row_total")
+    for r in ("review", "litigation_direct", "litigation_after_review"):
+        parts = sum(_num(cells[("review_litigation", r, c)]) for c in ("upheld", "corrected", "other", "pending"))
+        if parts != _num(cells[("review_litigation", r, "total")]):
+            fails.add("review_litigation.row_total")
+    return fails
+
+
+# ---- gold ----------------------------------------------------------------------------------------
+def test_gold_file_matches_return_value(corpus):
+    out, gold = corpus
+    lines = [json.loads(x) for x in (out / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    assert lines == gold
+    assert len(gold) == N
+    for g in gold:
+        assert list(g) == ["path", "format", "template", "year", "agency", "cells", "perturbations",
+                           "broken_check", "notes"]
+
+
+def test_gold_covers_every_cell_of_the_template(corpus):
+    _, gold = corpus
+    s = schema()
+    for g in gold:
+        t = g["template"]
+        assert (t == "gb2019") == (g["year"] in (2019, 2020)), g["path"]
+        assert 2019 <= g["year"] <= 2025
+        expected = [(table, r.key, c.key) for table in ("active_disclosure", "applications", "review_litigation")
+                    for r in s.rows(table, t) for c in s.columns(table, r.key, t)]
+        assert [tuple(c[:3]) for c in g["cells"]] == expected, g["path"]
+        assert len(g["cells"]) == s.expected_cells(t)
+        keys = {c[1] for c in g["cells"] if c[0] == "applications"}
+        if t == "gb2021":
+            assert "results.other" not in keys and "results.other.overdue_correction" in keys
+        for *_, v in g["cells"]:
+            assert v is None or isinstance(v, int | float) or v in ("/", "-", "—"), (g["path"], v)
+
+
+def test_both_templates_and_realistic_values(corpus):
+    _, gold = corpus
+    assert {g["template"] for g in gold} == {"gb2019", "gb2021"}
+    numbers = [v for g in gold for *_, v in g["cells"] if isinstance(v, int | float)]
+    assert sum(1 for v in numbers if v == 0) / len(numbers) > 0.6  # mostly zeros
+    assert max(numbers) >= 1000  # and some large ones
+    change = [v for g in gold for t, r, c, v in g["cells"] if c == "change" and isinstance(v, int | float)]
+    fees = [v for g in gold for t, r, c, v in g["cells"] if c == "amount_10k_yuan" and isinstance(v, float)]
+    assert any(v < 0 for v in change)
+    assert any(v != int(v) for v in fees)
+
+
+def test_arithmetic_holds_unless_broken_on_purpose(corpus):
+    _, gold = corpus
+    for g in gold:
+        expected = {g["broken_check"]} if g["broken_check"] else set()
+        assert failing_checks(g) == expected, (g["path"], g["broken_check"], g["notes"])
+
+
+def test_about_one_in_seven_broken(corpus):
+    _, gold = corpus
+    broken = [g["broken_check"] for g in gold if g["broken_check"]]
+    assert set(broken) <= CHECK_IDS
+    assert 7 <= len(broken) <= 14, len(broken)  # exactly N/7 by construction
+    assert len(set(broken)) >= 2
+
+
+def test_narrative_states_table_figures(corpus):
+    out, gold = corpus
+    for g in gold:
+        if g["format"] != "txt" or "traditional" in g["perturbations"]:
+            continue
+        text = (out / g["path"]).read_bytes().decode(_encoding(g))
+        new = next(v for t, r, c, v in g["cells"] if (t, r, c) == ("applications", "new_received", "total"))
+        if new:
+            assert re.search(rf"(收到|受理)政府信息公开申请{new}件", text), g["path"]
+        assert g["agency"] in text.replace("\n", "").replace("\r", "")
+
+
+# ---- files ----------------------------------------------------------------------------------------
+def test_every_format_present_and_opens(corpus):
+    out, gold = corpus
+    assert Counter(g["format"] for g in gold) == Counter({"txt": 24, "docx": 23, "html": 23})
+    for g in gold:
+        path = out / g["path"]
+        assert path.exists() and path.suffix == "." + g["format"]
+        data = path.read_bytes()
+        if g["format"] == "txt":
+            enc = _encoding(g)
+            assert enc in ("utf-8", "utf-8-sig", "gbk", "gb18030")
+            text = data.decode(enc)  # strict
+            assert data.startswith(b"\xef\xbb\xbf") == (enc == "utf-8-sig")
+            if "txt:cell_per_line" in g["perturbations"]:
+                assert re.search(r"^\t(0|１|０|\d)", text, re.M)
+            else:
+                assert re.search(r"\t\d+\t\d+", text) or "fullwidth_digits" in g["perturbations"]
+        elif g["format"] == "html":
+            enc = _encoding(g)
+            head = data[:600].decode("ascii", "replace").lower()
+            assert (enc in ("gbk", "gb18030")) == ("charset=gbk" in head or 'charset="gbk"' in head
+                                                    or "gb18030" in head)
+            tree = lxml.html.document_fromstring(data.decode(enc))
+            assert len(tree.xpath("//table")) >= 3
+            assert tree.xpath("//td[@rowspan]") and tree.xpath("//td[@colspan]")
+            assert tree.xpath("//script") and tree.xpath("//div[contains(@class,'footer')]")
+        else:
+            d = docx.Document(str(path))
+            assert len(d.tables) >= 3
+            xml = d.element.xml
+            assert "w:gridSpan" in xml and 'w:vMerge w:val="restart"' in xml
+
+
+def test_traditional_documents_are_traditional(corpus):
+    out, gold = corpus
+    trad = [g for g in gold if "traditional" in g["perturbations"]]
+    assert trad, "seed should give at least one traditional document"
+    t2s = opencc.OpenCC("t2s")
+    for g in trad:
+        path = out / g["path"]
+        if g["format"] == "docx":
+            text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+        else:
+            text = path.read_bytes().decode(_encoding(g))
+        assert "公開" in text or "資訊" in text, g["path"]
+        assert t2s.convert(text) != text
+        assert t2s.convert(g["agency"]) != g["agency"] or g["agency"] in text
+
+
+def test_perturbations_cover_the_issue_list(corpus):
+    _, gold = corpus
+    seen = Counter(p.split(":")[0] for g in gold for p in g["perturbations"])
+    for kind in ("item_numbering", "self_reference", "label_line_breaks", "label_typo", "title", "encoding",
+                 "txt", "html", "layout"):
+        assert seen[kind], kind
+
+
+def test_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    ga = generate(a, 15, 3, FAST_FORMATS, log=_quiet)
+    gb = generate(b, 15, 3, FAST_FORMATS, log=_quiet)
+    assert ga == gb
+    assert (a / "gold.jsonl").read_bytes() == (b / "gold.jsonl").read_bytes()
+    for g in ga:
+        assert (a / g["path"]).read_bytes() == (b / g["path"]).read_bytes(), g["path"]
+    gc = generate(tmp_path / "c", 15, 4, FAST_FORMATS, log=_quiet)
+    assert [g["cells"] for g in gc] != [g["cells"] for g in ga]
+
+
+def test_a_document_does_not_depend_on_n(tmp_path):
+    small = generate(tmp_path / "s", 5, SEED, FAST_FORMATS, log=_quiet)
+    big = generate(tmp_path / "b", 9, SEED, FAST_FORMATS, log=_quiet)
+    assert small == big[:5]
+
+
+# ---- committed samples ------------------------------------------------------------------------------
+def test_committed_samples_match_their_gold():
+    gold = [json.loads(x) for x in (SAMPLES / "gold.jsonl").read_text(encoding="utf-8").splitlines() if x]
+    counts = Counter(g["format"] for g in gold)
+    assert set(counts) == {"txt", "docx", "html", "pdf"} and all(2 <= n <= 3 for n in counts.values())
+    for g in gold:
+        assert (SAMPLES / g["path"]).exists(), g["path"]
+
+
+# ---- pdf (needs LibreOffice) --------------------------------------------------------------------------
+@pytest.mark.pdf
+def test_pdf_rendering(tmp_path):
+    if soffice() is None:
+        pytest.fail(f"soffice (LibreOffice) is required for the pdf test; {INSTALL_HINT}")
+    gold = generate(tmp_path, 3, SEED, ("pdf",), log=_quiet)
+    assert len(gold) == 3
+    for g in gold:
+        data = (tmp_path / g["path"]).read_bytes()
+        assert data.startswith(b"%PDF")
+    assert not (tmp_path / ".pdf-work").exists()
+    if shutil.which("pdftotext"):
+        import subprocess
+
+        text = subprocess.run(["pdftotext", "-layout", str(tmp_path / gold[0]["path"]), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert re.search("行政(复议|複議)", text) and re.search("本年(新收|度办理|度辦理)", text)
+        pages = subprocess.run(["pdfinfo", str(tmp_path / gold[0]["path"])], capture_output=True, text=True).stdout
+        assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 3
