@@ -1,0 +1,54 @@
+"""The accuracy floor CI enforces: a freshly generated corpus, scored per format.
+
+The floor file (`benchmarks/floor.json`) names the formats, the corpus size and seed, and
+the lowest F1 each format may reach. Every format with a floor is generated and must meet it.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import generate
+from extractors.dataset import write_dataset
+from extractors.evaluate import load_gold
+from extractors.pipeline import process_path
+from flows.evaluate import check_floor, score_dataset
+
+FLOOR = Path(__file__).resolve().parent.parent / "benchmarks" / "floor.json"
+
+
+@pytest.fixture(scope="module")
+def scored(tmp_path_factory):
+    floor = json.loads(FLOOR.read_text(encoding="utf-8"))
+    corpus = tmp_path_factory.mktemp("corpus")
+    formats = tuple(floor["f1"])
+    generate(corpus, floor["corpus"]["n"], floor["corpus"]["seed"], formats, log=lambda *a, **k: None)
+    gold = load_gold(corpus / "gold.jsonl")
+    files = sorted(corpus / g["path"] for g in gold)
+    out = tmp_path_factory.mktemp("out")
+    write_dataset([process_path(f, corpus) for f in files], out)
+    result, statuses = score_dataset(out, gold)
+    base_out = tmp_path_factory.mktemp("baseline")
+    write_dataset([process_path(f, corpus, scorer="exact") for f in files], base_out)
+    baseline, _ = score_dataset(base_out, gold)
+    return floor, gold, result, baseline
+
+
+def test_corpus_covers_every_floored_format(scored):
+    floor, gold, _, _ = scored
+    assert len(gold) >= 40
+    assert {g["format"] for g in gold} == set(floor["f1"])
+
+
+def test_every_format_meets_its_floor(scored):
+    _, _, result, _ = scored
+    problems = check_floor(result, FLOOR)
+    print(result.format_text())
+    assert problems == []
+
+
+def test_fuzzy_matching_beats_the_exact_label_baseline(scored):
+    _, _, result, baseline = scored
+    print(f"fuzzy F1 {result.overall.f1:.4f} vs exact-label baseline {baseline.overall.f1:.4f}")
+    assert result.overall.f1 > baseline.overall.f1
