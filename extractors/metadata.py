@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from extractors.normalize import halfwidth
+from extractors.normalize import halfwidth, to_simplified
 
 TITLE_RE = re.compile(r"(政府信息公开|政务公开).{0,8}(年度报告|年报)")
 YEAR_IN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")
@@ -40,19 +40,23 @@ def extract_metadata(text: str, title_hint: str | None = None) -> Metadata:
     return Metadata(title, agency, year)
 
 
+def _is_title(text: str) -> bool:
+    return bool(TITLE_RE.search(to_simplified(text)))  # traditional-character titles too
+
+
 def _title(lines: list[str], hint: str | None) -> str | None:
-    if hint and TITLE_RE.search(hint):
+    if hint and _is_title(hint):
         return hint.strip()
     head = lines[:TITLE_LINES]
     for i, line in enumerate(head):
         if len(line) > 60:
             continue
-        if TITLE_RE.search(line):
+        if _is_title(line):
             # "2020年政府信息公开工作年度报告" under an agency line: prepend it.
             if re.match(r"^(19|20)\d{2}年", line) and i > 0 and len(head[i - 1]) <= 30:
                 return head[i - 1] + line
             return line
-        if i + 1 < len(head) and TITLE_RE.search(line + head[i + 1]) and len(line + head[i + 1]) <= 60:
+        if i + 1 < len(head) and _is_title(line + head[i + 1]) and len(line + head[i + 1]) <= 60:
             return line + head[i + 1]
     return hint.strip() if hint else None
 
@@ -78,9 +82,9 @@ def _agency_from_title(title: str) -> str | None:
     m = re.match(r"^(.*?)(?:关于)?(?:(?:19|20)\d{2})\s*年", t)
     if m and len(m.group(1)) >= 2:
         return m.group(1).rstrip("的")
-    m = re.match(r"^(.*?)(?:政府信息公开|政务公开)", t)
+    m = re.match(r"^(.*?)(?:政府信息公开|政务公开)", to_simplified(t))
     if m and len(m.group(1)) >= 2:
-        return m.group(1)
+        return t[: m.end(1)]  # the report's own characters (t2s keeps lengths)
     return None
 
 
