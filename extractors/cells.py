@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from extractors.normalize import halfwidth
 
 NOT_APPLICABLE = {"/", "-", "—", "——", "–", "－", "／", "\\", "--", "---", "一"}
-ZERO_WORDS = {"无", "0件", "零"}
+ZERO_WORDS = {"无", "無", "0件", "零"}
 UNITS = ("万元", "元", "件", "条", "个", "项", "篇", "%")
 _NUMBER_RE = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 # Characters that a mis-read digit becomes (OCR-ish debris in text layers): a short cell made of
 # these and digits is a value that cannot be read, not a label.
 _LOOKALIKE_RE = re.compile(r"^[0-9OolIZSB.,+-]{1,6}$")
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# Cell texts repeat endlessly ("0", "", "/"): parse each distinct text once per process.
+# 65536 distinct texts is far beyond a large corpus's and costs a few MB.
+CACHE_SIZE = 65_536
 
 
 @dataclass(frozen=True)
@@ -36,10 +40,12 @@ class ParsedValue:
 BLANK = ParsedValue(None, "blank")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def clean(text: str) -> str:
     return _SPACE_RE.sub("", halfwidth(text or ""))
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
     """Parse a printed cell; `column_unit` is the column's unit (万元 for gb2021 fees)."""
     t = clean(text)
@@ -63,6 +69,7 @@ def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
     return ParsedValue(value, "number", unit)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def is_value_like(text: str) -> bool:
     """True when a cell reads as a value (number, '/', '无', look-alike junk), not a label."""
     t = clean(text)

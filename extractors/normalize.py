@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 
 # Numbering prefixes seen in reports: 一、 / （一） / (一) / 1. / 1． / 1、 / (1) / 第一、
 _CN_NUM = "一二三四五六七八九十"
@@ -19,6 +19,8 @@ NUMBERING_RE = re.compile(
 # Wording variants that mean the same thing (spec label_variants.agency_self_reference).
 SYNONYMS = (("本单位", "本机关"),)
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+# Labels repeat across rows and documents: normalise each distinct text once per process.
+CACHE_SIZE = 65_536
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
 
 
@@ -55,6 +57,7 @@ def strip_numbering(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def numbering(text: str) -> str | None:
     """The numbering prefix of a label in a canonical form ('1.', '(3)', '3、'), or None."""
     t = squash_spaces(halfwidth(text))
@@ -84,11 +87,13 @@ def _cn_to_int(s: str) -> int:
     return _CN_NUM.index(s[0]) + 1 if s and s[0] in _CN_NUM else 0
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def normalize_text(text: str) -> str:
     """Half-width, simplified, quotes unified; whitespace kept (for narrative search)."""
     return to_simplified(halfwidth(text)).translate(_QUOTES)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def normalize_label(text: str) -> str:
     """The comparable form of a printed label: see the module docstring."""
     t = squash_spaces(normalize_text(text or ""))

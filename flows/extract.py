@@ -7,6 +7,7 @@ a cell: Prefect's bookkeeping costs ~10 ms per task run.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
 
 from extractors.dataset import DatasetStore, WriteSummary
 from extractors.pipeline import DocResult, process_path
@@ -48,6 +50,26 @@ class RunSummary:
             lines.append("  needing attention:")
             lines += [f"    {p} [{s}] {r}" for p, s, r in self.worst]
         return "\n".join(lines)
+
+
+def task_runner(workers: int | None = None, dask_address: str | None = None, dask_workers: int | None = None):
+    """The task runner for a run: a Dask cluster (existing, or a local one of `dask_workers`
+    processes), else a pool of `workers` processes (default: every core), or threads for 1.
+
+    Extraction is CPU-bound Python (pdfplumber, lxml walks, matching): threads would share
+    one core, so a run uses processes; each worker builds the matcher and jieba once.
+    """
+    if dask_address or dask_workers:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    workers = workers or os.cpu_count() or 1
+    if workers == 1:
+        return ThreadPoolTaskRunner(max_workers=1)
+    return ProcessPoolTaskRunner(max_workers=workers)
 
 
 def discover(input_path: Path) -> tuple[Path, list[Path]]:
