@@ -690,7 +690,9 @@ class Crawler:
             if resp is not None and resp.status == 200:
                 rules = _Robots(decode_html(resp.body or b"", _charset(resp.headers)))
             elif resp is not None and resp.status in (401, 403):
-                rules = _Robots(None, disallow_all=True)  # RFC 9309 §2.3.1.3 (as urllib.robotparser)
+                # Stricter than RFC 9309 §2.3.1.3 (any 4xx allows all), as urllib.robotparser: a
+                # site that refuses us its robots.txt is not crawled.
+                rules = _Robots(None, disallow_all=True)
             elif resp is not None and 400 <= resp.status < 500:
                 rules = _Robots(None, allow_all=True)  # §2.3.1.3: unavailable → crawl allowed
             else:

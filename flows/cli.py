@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from flows import crawl
+
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
@@ -58,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     fi.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     fi.add_argument("--report", help="a report_id (or its first characters) or a source path")
     fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
+    crawl.add_parsers(sub)
     return p
 
 
@@ -142,7 +145,8 @@ def cmd_extract(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings}
+COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
+            "crawl": crawl.cmd_crawl, "serve": crawl.cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
