@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     ex.add_argument("--batch-size", type=int, default=None, help="documents per Prefect task")
     ex.add_argument("--quiet", action="store_true", help="no progress lines")
+    ex.add_argument("--workers", type=int, default=None,
+                    help="worker processes on this machine (default: every core; 1 = no subprocesses)")
+    ex.add_argument("--dask-address", metavar="tcp://HOST:PORT",
+                    help="run the tasks on an existing dask.distributed cluster")
+    ex.add_argument("--dask-workers", type=int, metavar="N", help="start a local Dask cluster of N workers")
     ex.add_argument("--force", action="store_true",
                     help="re-extract documents already in the dataset with the same bytes and version")
     ev = sub.add_parser("eval", help="score the pipeline against a corpus with ground truth",
@@ -112,8 +117,13 @@ def cmd_extract(args) -> int:
     if not src.exists():
         print(f"Error: input path does not exist: {src}", file=sys.stderr)
         return EXIT_USAGE
-    if args.batch_size is not None and args.batch_size < 1:
-        print("Error: --batch-size must be at least 1", file=sys.stderr)
+    for opt in ("batch_size", "workers", "dask_workers"):
+        value = getattr(args, opt)
+        if value is not None and value < 1:
+            print(f"Error: --{opt.replace('_', '-')} must be at least 1", file=sys.stderr)
+            return EXIT_USAGE
+    if args.dask_address and args.dask_workers:
+        print("Error: give either --dask-address or --dask-workers, not both", file=sys.stderr)
         return EXIT_USAGE
     from extractors.dataset import DatasetLocked, DatasetStore
 
@@ -124,13 +134,14 @@ def cmd_extract(args) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     _prefect_env()
-    from flows.extract import DEFAULT_BATCH_SIZE, extract_flow
+    from flows.extract import DEFAULT_BATCH_SIZE, discover, extract_flow, task_runner
 
+    runner = task_runner(args.workers, args.dask_address, args.dask_workers, n_docs=len(discover(src)[1]))
     captured = io.StringIO()
     try:
         with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
-            summary = extract_flow(str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
-                                   force=args.force)
+            summary = extract_flow.with_options(task_runner=runner)(
+                str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet, force=args.force)
     except DatasetLocked as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_LOCKED

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,9 @@ class RunSummary:
     dataset_reports: int = 0
     out: str = ""
     worst: list[tuple[str, str, str]] = field(default_factory=list)  # (source_path, status, reason)
+    extract_seconds: float = 0.0  # time spent extracting inside the tasks (all workers added up)
+    write_seconds: float = 0.0  # time spent staging and committing the dataset
+    wall_seconds: float = 0.0  # the flow's own wall time
 
     def format(self) -> str:
         lines = [f"{self.documents} document(s) processed → {self.out}"
@@ -52,12 +56,27 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def task_runner(workers: int | None = None, dask_address: str | None = None, dask_workers: int | None = None):
+# Below this many documents to extract, one thread beats a process pool: starting a worker
+# process (imports, jieba's dictionary, the matcher) costs ~2-3 s, a .txt report ~5 ms.
+PROCESS_POOL_MIN_DOCS = 200
+
+
+def warm_worker() -> None:
+    """Build a worker's per-process state once: the matcher's indexes and jieba's dictionary."""
+    from extractors.matching import _jieba, matcher
+
+    matcher("fuzzy")
+    _jieba()
+
+
+def task_runner(workers: int | None = None, dask_address: str | None = None, dask_workers: int | None = None,
+                n_docs: int | None = None):
     """The task runner for a run: a Dask cluster (existing, or a local one of `dask_workers`
-    processes), else a pool of `workers` processes (default: every core), or threads for 1.
+    processes), else a pool of `workers` processes (default: every core), or one thread for
+    `workers == 1` or a run too small to repay starting processes.
 
     Extraction is CPU-bound Python (pdfplumber, lxml walks, matching): threads would share
-    one core, so a run uses processes; each worker builds the matcher and jieba once.
+    one core, so a large run uses processes; each worker builds the matcher and jieba once.
     """
     if dask_address or dask_workers:
         from prefect_dask import DaskTaskRunner
@@ -67,9 +86,9 @@ def task_runner(workers: int | None = None, dask_address: str | None = None, das
         return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
     workers = workers or os.cpu_count() or 1
-    if workers == 1:
+    if workers == 1 or (n_docs is not None and n_docs < PROCESS_POOL_MIN_DOCS):
         return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=workers)
+    return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
 
 
 def discover(input_path: Path) -> tuple[Path, list[Path]]:
@@ -101,14 +120,21 @@ def summarize(results: list[DocResult], written: WriteSummary, out: Path, skippe
     )
 
 
+@dataclass
+class Batch:
+    results: list[DocResult]
+    seconds: float  # extraction time inside the task
+
+
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy",
-                  source_urls: dict[str, str] | None = None) -> list[DocResult]:
+                  source_urls: dict[str, str] | None = None) -> Batch:
+    start = time.perf_counter()
     results = [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
-    return results
+    return Batch(results, time.perf_counter() - start)
 
 
 @flow(name="ogi-extract", log_prints=False)
@@ -122,6 +148,7 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     fetched from, recorded as `source_url`. Documents already stored with the same bytes
     and extractor version are skipped unless `force`.
     """
+    started = time.perf_counter()
     root, files = discover(Path(input_path))
     if paths is not None:
         wanted = {Path(p).resolve() for p in paths}
@@ -131,17 +158,25 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
         results: list[DocResult] = []
         futures = [extract_batch.submit([str(p) for p in b], str(root), scorer, source_urls)
                    for b in batches(plan.todo, batch_size)]
-        done = 0
+        done, extract_s, write_s = 0, 0.0, 0.0
         for fut in as_completed(futures):
             batch = fut.result()
-            store.stage(batch)  # on disk now: memory stays bounded by the batches in flight
-            results.extend(_light(r) for r in batch)
-            done += len(batch)
+            t = time.perf_counter()
+            store.stage(batch.results)  # on disk now: memory stays bounded by the batches in flight
+            write_s += time.perf_counter() - t
+            extract_s += batch.seconds
+            results.extend(_light(r) for r in batch.results)
+            done += len(batch.results)
             if progress and len(plan.todo) > batch_size:
                 print(f"  extracted {done}/{len(plan.todo)} documents", file=sys.stderr, flush=True)
+        t = time.perf_counter()
         written = store.commit(plan.path_ids)
+        write_s += time.perf_counter() - t
     results.sort(key=lambda r: r.report["source_path"])
-    return summarize(results, written, Path(out), plan.skipped)
+    summary = summarize(results, written, Path(out), plan.skipped)
+    summary.extract_seconds, summary.write_seconds = extract_s, write_s
+    summary.wall_seconds = time.perf_counter() - started
+    return summary
 
 
 def _light(r: DocResult) -> DocResult:
