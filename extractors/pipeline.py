@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import multiprocessing
 import traceback
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -61,7 +62,17 @@ def extractor_for(fmt: str):
 def read_document(data: bytes, name: str, fmt: str | None = None) -> RawDocument:
     """Sniff (unless `fmt` overrides) and run the format's extractor."""
     fmt = fmt or sniff(data, name)
-    return extractor_for(fmt).extract(data, name)
+    return _extract(fmt, data, name)
+
+
+def _extract(fmt: str, data: bytes, name: str) -> RawDocument:
+    """Run the extractor; PDFs in a child process with a time and memory limit, so one that
+    makes pdfplumber run away is cut off and reported (`too_large`) while the run goes on.
+    A daemonic worker (Dask's) may not start children: there the PDF is read in-process."""
+    module = extractor_for(fmt)
+    if fmt == "pdf" and not multiprocessing.current_process().daemon:
+        return module.extract_with_limits(data, name)
+    return module.extract(data, name)
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,
@@ -80,7 +91,7 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
     try:
         fmt = fmt or sniff(data, name)
         report["format"] = fmt
-        doc = extractor_for(fmt).extract(data, name)
+        doc = _extract(fmt, data, name)
     except ExtractionError as exc:
         report["status"], report["error"] = exc.status, str(exc)
         return DocResult(report)
