@@ -52,3 +52,16 @@ def test_fuzzy_matching_beats_the_exact_label_baseline(scored):
     _, _, result, baseline = scored
     print(f"fuzzy F1 {result.overall.f1:.4f} vs exact-label baseline {baseline.overall.f1:.4f}")
     assert result.overall.f1 > baseline.overall.f1
+
+
+def test_real_reports_never_get_a_wrong_number(tmp_path):
+    """The hand-checked real reports (flattened Pingtan texts, the page-broken 洪泽区 PDF)."""
+    real = Path(__file__).resolve().parent / "fixtures" / "real"
+    floor = json.loads(FLOOR.read_text(encoding="utf-8"))["real"]
+    gold = load_gold(real / "gold.jsonl")
+    write_dataset([process_path(real / g["path"], real) for g in gold], tmp_path)
+    result, _ = score_dataset(tmp_path, gold)
+    print(result.format_text())
+    assert result.overall.precision >= floor["precision"]
+    assert result.overall.f1 >= floor["f1"]
+    assert result.template_accuracy == result.year_accuracy == result.agency_accuracy == 1.0
