@@ -140,11 +140,12 @@ def main():
     from flows.extract import extract_flow, task_runner
     src, out, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     if mode.startswith("dask"):
-        runner = task_runner(dask_workers=int(mode[4:]))
+        runner, procs = task_runner(dask_workers=int(mode[4:])), None
     else:
-        runner = task_runner(workers=int(mode), n_docs=n)
+        runner, procs = task_runner(workers=int(mode)), int(mode)
     t = time.perf_counter()
-    s = extract_flow.with_options(task_runner=runner)(src, out, batch_size=int(sys.argv[5]), progress=False)
+    s = extract_flow.with_options(task_runner=runner)(src, out, batch_size=int(sys.argv[5]), progress=False,
+                                                      processes=procs)
     wall = time.perf_counter() - t
     print(json.dumps({"docs": s.documents, "wall": wall, "flow_wall": s.wall_seconds,
                       "extract": s.extract_seconds, "write": s.write_seconds}))
@@ -248,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         workers = int(mode[4:]) if mode.startswith("dask") else int(mode)
         busy = r["extract"] / max(1, min(workers, os.cpu_count() or 1))
         orch = max(0.0, 1 - busy / r["flow_wall"])
-        name = {"1": "1 worker (thread)", "2": "2 processes", "4": "4 processes"}.get(mode, f"Dask, {mode[4:]} worker(s)")
+        name = {"1": "1 process", "2": "2 worker processes", "4": "4 worker processes"}.get(mode, f"Dask, {mode[4:]} worker(s)")
         lines.append(f"| {name} | {r['flow_wall']:.1f} | {r['docs'] / r['flow_wall']:.0f} | {r['extract']:.1f} | "
                      f"{r['write']:.2f} | {orch:.1%} |")
     lines.append("")

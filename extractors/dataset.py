@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -191,15 +192,15 @@ class DatasetStore:
     # ---- writing ----------------------------------------------------------------------
     def stage(self, results: Iterable[DocResult]) -> None:
         """Write one finished batch to the staging area (bounded memory for long runs)."""
-        results = list(results)
-        if not results:
-            return
-        n = len(self.staged)
-        part = self.staging / f"part-{n:06d}"
-        part.mkdir()
-        pq.write_table(_table([r.report for r in results], REPORTS), part / "reports.parquet")
-        pq.write_table(_table([v for r in results for v in r.values], VALUES), part / "values.parquet")
-        pq.write_table(_table([f for r in results for f in r.findings], FINDINGS), part / "findings.parquet")
+        part = write_part(list(results), self.staging)
+        if part is not None:
+            self.staged.append(part)
+
+    def add_part(self, part: str | Path) -> None:
+        """Register a batch a worker already wrote with `write_part` into `self.staging`."""
+        part = Path(part)
+        if part.parent.resolve() != self.staging.resolve():
+            raise ValueError(f"{part} is not in this store's staging folder {self.staging}")
         self.staged.append(part)
 
     def commit(self, path_ids: dict[str, str] | None = None) -> WriteSummary:
@@ -291,6 +292,21 @@ class DatasetStore:
                         rows += t.num_rows
         _fsync(tmp)
         return rows
+
+
+def write_part(results: list[DocResult], staging: Path) -> Path | None:
+    """Write a batch's rows as three Parquet files in a new folder under `staging`.
+
+    Workers call this themselves (the staging folder sits inside the output folder, which
+    every worker must see), so only the small report rows travel back to the flow."""
+    if not results:
+        return None
+    part = Path(staging) / f"part-{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    part.mkdir()
+    pq.write_table(_table([r.report for r in results], REPORTS), part / "reports.parquet")
+    pq.write_table(_table([v for r in results for v in r.values], VALUES), part / "values.parquet")
+    pq.write_table(_table([f for r in results for f in r.findings], FINDINGS), part / "findings.parquet")
+    return part
 
 
 def _update_paths(t: pa.Table, updates: dict[str, list[str]]) -> pa.Table:

@@ -134,14 +134,15 @@ def cmd_extract(args) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
     _prefect_env()
-    from flows.extract import DEFAULT_BATCH_SIZE, discover, extract_flow, task_runner
+    from flows.extract import DEFAULT_BATCH_SIZE, extract_flow, task_runner
 
-    runner = task_runner(args.workers, args.dask_address, args.dask_workers, n_docs=len(discover(src)[1]))
+    runner = task_runner(args.dask_address, args.dask_workers, args.workers)
     captured = io.StringIO()
     try:
         with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
             summary = extract_flow.with_options(task_runner=runner)(
-                str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet, force=args.force)
+                str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet, force=args.force,
+                processes=args.workers)
     except DatasetLocked as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_LOCKED
@@ -167,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Error: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a failure of the run itself (documents never raise): say it cleanly
+        print(f"Error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        if os.environ.get("OGI_DEBUG"):
+            raise
+        return EXIT_NOTHING_READ
 
 
 if __name__ == "__main__":

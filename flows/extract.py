@@ -16,10 +16,11 @@ from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
 from prefect.futures import as_completed
-from prefect.task_runners import ProcessPoolTaskRunner, ThreadPoolTaskRunner
+from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.dataset import DatasetStore, WriteSummary
+from extractors.dataset import DatasetStore, WriteSummary, write_part
 from extractors.pipeline import DocResult, process_path
 
 # Documents per task. 20: a .txt report takes ~5 ms, so a batch costs ~0.1 s against ~10 ms
@@ -40,8 +41,8 @@ class RunSummary:
     dataset_reports: int = 0
     out: str = ""
     worst: list[tuple[str, str, str]] = field(default_factory=list)  # (source_path, status, reason)
-    extract_seconds: float = 0.0  # time spent extracting inside the tasks (all workers added up)
-    write_seconds: float = 0.0  # time spent staging and committing the dataset
+    extract_seconds: float = 0.0  # time spent extracting and staging inside the tasks (all workers)
+    write_seconds: float = 0.0  # time spent committing the dataset
     wall_seconds: float = 0.0  # the flow's own wall time
 
     def format(self) -> str:
@@ -56,28 +57,29 @@ class RunSummary:
         return "\n".join(lines)
 
 
-# Below this many documents to extract, one thread beats a process pool: starting a worker
-# process (imports, jieba's dictionary, the matcher) costs ~2-3 s, a .txt report ~5 ms.
-PROCESS_POOL_MIN_DOCS = 200
+# Below this many documents to extract, one process beats several: forking the workers is
+# cheap, but a small run finishes before they pay back (a .txt report takes ~10 ms).
+PARALLEL_MIN_DOCS = 50
 
 
 def warm_worker() -> None:
-    """Build a worker's per-process state once: the matcher's indexes and jieba's dictionary."""
+    """Build per-process state once: the matcher's indexes, jieba's dictionary, OpenCC."""
     from extractors.matching import _jieba, matcher
+    from extractors.normalize import to_simplified
 
     matcher("fuzzy")
     _jieba()
+    to_simplified("預熱")
 
 
-def task_runner(workers: int | None = None, dask_address: str | None = None, dask_workers: int | None = None,
-                n_docs: int | None = None):
-    """The task runner for a run: a Dask cluster (existing, or a local one of `dask_workers`
-    processes), else a pool of `workers` processes (default: every core), or one thread for
-    `workers == 1` or a run too small to repay starting processes.
+def default_workers() -> int:
+    return os.cpu_count() or 1
 
-    Extraction is CPU-bound Python (pdfplumber, lxml walks, matching): threads would share
-    one core, so a large run uses processes; each worker builds the matcher and jieba once.
-    """
+
+def task_runner(dask_address: str | None = None, dask_workers: int | None = None, workers: int | None = None):
+    """The Prefect task runner: Dask (an existing cluster, or a local one of `dask_workers`
+    processes), else threads that keep `workers` batches in flight (the CPU work of each
+    batch then runs in a local worker process, see `extract_flow`)."""
     if dask_address or dask_workers:
         from prefect_dask import DaskTaskRunner
 
@@ -85,10 +87,36 @@ def task_runner(workers: int | None = None, dask_address: str | None = None, das
             return DaskTaskRunner(address=dask_address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
                                               "processes": True, "dashboard_address": None})
-    workers = workers or os.cpu_count() or 1
-    if workers == 1 or (n_docs is not None and n_docs < PROCESS_POOL_MIN_DOCS):
-        return ThreadPoolTaskRunner(max_workers=1)
-    return ProcessPoolTaskRunner(max_workers=workers, initializer=warm_worker)
+    return ThreadPoolTaskRunner(max_workers=max(1, workers or default_workers()))
+
+
+class LocalPool:
+    """Worker processes forked once per run, after the parent has built the matcher and
+    loaded jieba, so each worker starts warm in milliseconds (copy-on-write). Prefect's own
+    process runner spawns fresh interpreters that re-import everything (seconds each), which
+    cost more than it saved on these ~10 ms documents (benchmarks/RESULTS.md)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        warm_worker()
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # Start every worker now, before any task thread exists that could hold a lock at fork time.
+        list(self.executor.map(_noop, range(workers)))
+
+    def run(self, fn, *args):
+        return self.executor.submit(fn, *args).result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _noop(_):
+    return os.getpid()
+
+
+_POOL: LocalPool | None = None
 
 
 def discover(input_path: Path) -> tuple[Path, list[Path]]:
@@ -122,53 +150,77 @@ def summarize(results: list[DocResult], written: WriteSummary, out: Path, skippe
 
 @dataclass
 class Batch:
-    results: list[DocResult]
-    seconds: float  # extraction time inside the task
+    reports: list[dict]  # the batch's report rows (for the summary)
+    part: str | None  # the staged Parquet part holding all its rows
+    seconds: float  # extraction and staging time inside the task
 
 
-@task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch(paths: list[str], root: str, scorer: str = "fuzzy",
+def extract_paths(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
                   source_urls: dict[str, str] | None = None) -> Batch:
+    """Extract a batch of files and stage its rows (plain function: what a task, a local
+    worker process or a Dask worker runs). Only report rows travel back."""
     start = time.perf_counter()
     results = [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
-    return Batch(results, time.perf_counter() - start)
+    part = write_part(results, Path(staging))
+    return Batch([r.report for r in results], str(part) if part else None, time.perf_counter() - start)
+
+
+@task(name="extract-batch", cache_policy=NO_CACHE)
+def extract_batch(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
+                  source_urls: dict[str, str] | None = None) -> Batch:
+    if _POOL is not None:
+        return _POOL.run(extract_paths, paths, root, staging, scorer, source_urls)
+    return extract_paths(paths, root, staging, scorer, source_urls)
 
 
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
                  progress: bool = True, scorer: str = "fuzzy", paths: list[str] | None = None,
-                 source_urls: dict[str, str] | None = None, force: bool = False) -> RunSummary:
+                 source_urls: dict[str, str] | None = None, force: bool = False,
+                 processes: int | None = None) -> RunSummary:
     """Extract every document under `input_path` into the dataset at `out`.
 
     `paths` restricts the run to these files under `input_path` (a crawl passes what is
     new); `source_urls` maps a path relative to `input_path` (POSIX) to the URL it was
     fetched from, recorded as `source_url`. Documents already stored with the same bytes
-    and extractor version are skipped unless `force`.
+    and extractor version are skipped unless `force`. `processes` local worker processes do
+    the CPU work (default: one per core; 1 = in this process); with a Dask task runner the
+    Dask workers do it and `processes` is ignored.
     """
     started = time.perf_counter()
     root, files = discover(Path(input_path))
     if paths is not None:
         wanted = {Path(p).resolve() for p in paths}
         files = [f for f in files if f.resolve() in wanted]
+    global _POOL
     with DatasetStore(Path(out)) as store:
         plan = store.plan(files, root, force)
         results: list[DocResult] = []
-        futures = [extract_batch.submit([str(p) for p in b], str(root), scorer, source_urls)
-                   for b in batches(plan.todo, batch_size)]
-        done, extract_s, write_s = 0, 0.0, 0.0
-        for fut in as_completed(futures):
-            batch = fut.result()
-            t = time.perf_counter()
-            store.stage(batch.results)  # on disk now: memory stays bounded by the batches in flight
-            write_s += time.perf_counter() - t
-            extract_s += batch.seconds
-            results.extend(_light(r) for r in batch.results)
-            done += len(batch.results)
-            if progress and len(plan.todo) > batch_size:
-                print(f"  extracted {done}/{len(plan.todo)} documents", file=sys.stderr, flush=True)
+        dask = type(get_run_context().task_runner).__name__ == "DaskTaskRunner"
+        n_proc = processes if processes is not None else default_workers()
+        if not dask and n_proc > 1 and len(plan.todo) >= PARALLEL_MIN_DOCS:
+            _POOL = LocalPool(n_proc)
+            batch_size = min(batch_size, max(1, -(-len(plan.todo) // (4 * n_proc))))  # ≥4 batches a worker
+        try:
+            futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer, source_urls)
+                       for b in batches(plan.todo, batch_size)]
+            done, extract_s, write_s = 0, 0.0, 0.0
+            for fut in as_completed(futures):
+                batch = fut.result()
+                if batch.part:
+                    store.add_part(batch.part)  # staged on disk by the worker: memory stays bounded
+                extract_s += batch.seconds
+                results.extend(DocResult(r) for r in batch.reports)
+                done += len(batch.reports)
+                if progress and len(plan.todo) > batch_size:
+                    print(f"  extracted {done}/{len(plan.todo)} documents", file=sys.stderr, flush=True)
+        finally:
+            if _POOL is not None:
+                _POOL.close()
+                _POOL = None
         t = time.perf_counter()
         written = store.commit(plan.path_ids)
         write_s += time.perf_counter() - t
@@ -177,8 +229,3 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     summary.extract_seconds, summary.write_seconds = extract_s, write_s
     summary.wall_seconds = time.perf_counter() - started
     return summary
-
-
-def _light(r: DocResult) -> DocResult:
-    """Keep only the report row for the summary; values and findings are staged on disk."""
-    return DocResult(r.report)

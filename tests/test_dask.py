@@ -39,3 +39,18 @@ def test_dask_cluster_gives_the_same_dataset_as_a_local_run(prefect_harness, tmp
     local, dask = _frames(local_out), _frames(dask_out)
     for name in local:
         pd.testing.assert_frame_equal(local[name], dask[name], check_like=True)
+
+
+@pytest.mark.flow
+def test_local_worker_processes_give_the_same_dataset(prefect_harness, tmp_path):
+    from benchmarks.corpus import generate
+
+    src = tmp_path / "corpus"
+    generate(src, 60, 11, ("txt", "html"), log=lambda *a, **k: None)
+    one, two = tmp_path / "one", tmp_path / "two"
+    extract_flow(str(src), str(one), progress=False, processes=1)
+    summary = extract_flow(str(src), str(two), progress=False, processes=2)
+    assert summary.documents == 60 and summary.extract_seconds > 0
+    a, b = _frames(one), _frames(two)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], check_like=True)
