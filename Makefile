@@ -26,7 +26,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check flows extractors schemas tests
+	$(BIN)/ruff check flows extractors schemas tests benchmarks
 
 clean:
 	rm -rf $(VENV) .prefect .pytest_cache

@@ -264,7 +264,7 @@ class _Walker:
         for r in rows:
             if ("review_litigation", r) in self.seen:
                 self.findings.append(Finding("duplicate_row", "warning",
-                                             f"table 4 printed twice; the second copy is stored unmatched",
+                                             "table 4 printed twice; the second copy is stored unmatched",
                                              "review_litigation", r))
                 self._store_unmatched(labels[r], values, "duplicate_row", None, quiet=True)
                 return

@@ -9,7 +9,7 @@ an `ambiguous_split` finding listing the candidate splits. Nothing is guessed.
 from __future__ import annotations
 
 from extractors import digits, flattened
-from extractors.assemble import Finding, Value, _Walker
+from extractors.assemble import Finding, _Walker
 from extractors.cells import ParsedValue
 
 # Candidate splits listed in a finding's message (all of them go to its detail).

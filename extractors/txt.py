@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import re
 
-from extractors.base import EmptyDocument, RawDocument, Row
 from extractors.base import Cell as C
+from extractors.base import EmptyDocument, RawDocument, Row
 from extractors.cells import is_value_like
 from extractors.sniff import decode_text
 

@@ -4,9 +4,9 @@ errors from ours."""
 import json
 
 import pytest
+from reportgen import consistent_values, tab_split_report
 
 from extractors.pipeline import process_bytes
-from reportgen import consistent_values, tab_split_report
 
 CHECKS = ("applications.balance", "applications.results_sum", "applications.row_total", "review_litigation.row_total")
 
