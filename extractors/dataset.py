@@ -222,6 +222,9 @@ class DatasetStore:
                 drop.add(rid)
             elif paths != sorted(info["paths"]):
                 path_updates[rid] = paths
+        if not new_reports and not path_updates and not (drop & set(known)):
+            # Nothing new, moved or gone: leave the files alone (an unchanged re-run costs the hashing only).
+            return WriteSummary(0, 0, 0, len(known))
         for rid, rep in new_reports.items():
             if rep.get("source_url") is None and rid in known:
                 rep["source_url"] = known[rid]["source_url"]  # a re-extraction keeps where it came from
