@@ -146,8 +146,11 @@ def _verdict(involved: list[Value], doubtful_rows, expected, printed, cell, chec
             evidence.append(f"{v.row}.{v.column} was inferred, not read from a printed cell")
         if (v.table, v.row) in doubtful_rows:
             evidence.append(f"row {v.row} printed a different number of cells than its columns")
-        if v.match_score is not None and v.match_score < LOW_SCORE:
-            evidence.append(f"row label {v.raw_row_label!r} matched {v.row} with a low score ({v.match_score:.2f})")
+        if v.match_score is not None and v.match_score < LOW_SCORE and v.value \
+                and abs(v.value) == abs(expected - printed):
+            # a doubtful label whose value is exactly the gap: it may belong to another row
+            evidence.append(f"row label {v.raw_row_label!r} matched {v.row} with a low score ({v.match_score:.2f}) "
+                            f"and its value {v.value:g} is exactly the gap")
         if check != "applications.balance" and v.value is not None and v.raw_value \
                 and _run_together(v, expected, printed, v is involved[0]):
             evidence.append(f"{v.row}.{v.column} = {v.raw_value!r} looks like numbers run together")
