@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--dask-address", metavar="tcp://HOST:PORT",
                     help="run the tasks on an existing dask.distributed cluster")
     ex.add_argument("--dask-workers", type=int, metavar="N", help="start a local Dask cluster of N workers")
+    ex.add_argument("--format", choices=("txt", "docx", "html", "pdf"), dest="fmt",
+                    help="read every file as this format instead of sniffing it from the content")
     ex.add_argument("--force", action="store_true",
                     help="re-extract documents already in the dataset with the same bytes and version")
     ev = sub.add_parser("eval", help="score the pipeline against a corpus with ground truth",
@@ -142,7 +144,7 @@ def cmd_extract(args) -> int:
         with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
             summary = extract_flow.with_options(task_runner=runner)(
                 str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet, force=args.force,
-                processes=args.workers)
+                processes=args.workers, fmt=args.fmt)
     except DatasetLocked as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return EXIT_LOCKED

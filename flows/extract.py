@@ -168,11 +168,12 @@ class Batch:
 
 
 def extract_paths(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
-                  source_urls: dict[str, str] | None = None) -> Batch:
+                  source_urls: dict[str, str] | None = None, fmt: str | None = None) -> Batch:
     """Extract a batch of files and stage its rows (plain function: what a task, a local
-    worker process or a Dask worker runs). Only report rows travel back."""
+    worker process or a Dask worker runs). Only report rows travel back. `fmt` overrides
+    the sniffed format."""
     start = time.perf_counter()
-    results = [process_path(Path(p), Path(root), scorer=scorer) for p in paths]
+    results = [process_path(Path(p), Path(root), fmt=fmt, scorer=scorer) for p in paths]
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
@@ -182,17 +183,17 @@ def extract_paths(paths: list[str], root: str, staging: str, scorer: str = "fuzz
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
 def extract_batch(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
-                  source_urls: dict[str, str] | None = None) -> Batch:
+                  source_urls: dict[str, str] | None = None, fmt: str | None = None) -> Batch:
     if _POOL is not None:
-        return _POOL.run(extract_paths, paths, root, staging, scorer, source_urls)
-    return extract_paths(paths, root, staging, scorer, source_urls)
+        return _POOL.run(extract_paths, paths, root, staging, scorer, source_urls, fmt)
+    return extract_paths(paths, root, staging, scorer, source_urls, fmt)
 
 
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
                  progress: bool = True, scorer: str = "fuzzy", paths: list[str] | None = None,
                  source_urls: dict[str, str] | None = None, force: bool = False,
-                 processes: int | None = None) -> RunSummary:
+                 processes: int | None = None, fmt: str | None = None) -> RunSummary:
     """Extract every document under `input_path` into the dataset at `out`.
 
     `paths` restricts the run to these files under `input_path` (a crawl passes what is
@@ -200,7 +201,8 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     fetched from, recorded as `source_url`. Documents already stored with the same bytes
     and extractor version are skipped unless `force`. `processes` local worker processes do
     the CPU work (default: one per core; 1 = in this process); with a Dask task runner the
-    Dask workers do it and `processes` is ignored.
+    Dask workers do it and `processes` is ignored. `fmt` forces a format for every file
+    instead of sniffing it (the format used is recorded either way).
     """
     started = time.perf_counter()
     root, files = discover(Path(input_path))
@@ -222,7 +224,8 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
             n_workers = _dask_workers(get_run_context().task_runner)
             batch_size = max(batch_size, -(-len(plan.todo) // (DASK_BATCHES_PER_WORKER * n_workers)))
         try:
-            futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer, source_urls)
+            futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer,
+                                            source_urls, fmt)
                        for b in batches(plan.todo, batch_size)]
             done, extract_s, write_s = 0, 0.0, 0.0
             for fut in as_completed(futures):

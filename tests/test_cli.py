@@ -33,3 +33,13 @@ def test_every_command_is_documented():
             for opt in action.option_strings:
                 if opt.startswith("--") and opt != "--help":
                     assert opt in doc, f"docs/cli.md misses {opt} of `ogi {name}`"
+
+
+def test_format_override_is_used_and_recorded():
+    from extractors.pipeline import process_path
+
+    page = next((RAW / "samples").glob("*.html"))
+    assert process_path(page, RAW).report["format"] == "html"
+    forced = process_path(page, RAW, fmt="txt").report
+    assert forced["format"] == "txt"  # read as plain text: the markup is not parsed
+    assert forced["status"] != "ok"
