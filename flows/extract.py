@@ -118,6 +118,10 @@ DASK_BATCHES_PER_WORKER = 4
 
 
 def _dask_workers(runner) -> int:
+    """Workers of the run's Dask cluster: the local cluster's size, else what the scheduler knows."""
+    n = (getattr(runner, "cluster_kwargs", None) or {}).get("n_workers")
+    if n:
+        return int(n)
     try:
         return max(1, len(runner.client.scheduler_info()["workers"]))
     except Exception:  # an older prefect-dask or a cluster still starting: assume one
