@@ -29,6 +29,10 @@ CROSS_TABLE_SCORE = 0.9
 WORD_SCORE_WEIGHT = 0.95
 # Only labels scoring below this at character level get the (slower) word-level comparison.
 WORD_SCORE_BELOW = 0.9
+# Labels whose best character-level score is below this are not compared word by word: reordered
+# or padded forms of a label still share most characters (their character scores on the
+# seeds' variants are 0.6 and up), so word-level comparison cannot rescue them.
+WORD_RESCUE_FLOOR = 0.5
 # Penalty when the printed numbering (1. / (3)) contradicts the canonical label's numbering.
 NUMBERING_PENALTY = 0.08
 MIN_COLUMN_SCORE = 0.7
@@ -104,7 +108,9 @@ class LabelMatcher:
         return _Candidate(table, key, norm, strip_parenthetical(norm), numbering(label))
 
     # ---- scoring ------------------------------------------------------------------------
-    def score(self, raw: str, cand: _Candidate, raw_norm: str | None = None) -> float:
+    def score(self, raw: str, cand: _Candidate, raw_norm: str | None = None, words: bool = True) -> float:
+        """Similarity 0..1 of a printed label to a candidate: characters, then (if `words`
+        and the characters score below WORD_SCORE_BELOW) jieba words."""
         a = raw_norm if raw_norm is not None else normalize_label(raw)
         if not a:
             return 0.0
@@ -114,16 +120,27 @@ class LabelMatcher:
             return 1.0
         bare = strip_parenthetical(a)
         best = max(fuzz.ratio(a, cand.text), fuzz.ratio(bare, cand.bare) if bare and cand.bare else 0) / 100
-        if best < WORD_SCORE_BELOW and len(a) >= 4 and len(cand.text) >= 4:
+        if words and best < WORD_SCORE_BELOW and len(a) >= 4 and len(cand.text) >= 4:
             best = max(best, WORD_SCORE_WEIGHT * fuzz.token_sort_ratio(_words(a), _words(cand.text)) / 100)
         return best
 
     def _ranked(self, raw: str, cands: list[_Candidate]) -> list[tuple[float, _Candidate]]:
+        """Candidates best first. Characters decide when they are clear; jieba's word-level
+        comparison (slower, and a ~1 s dictionary load per process) only when they are not."""
+        ranked = self._rank(raw, cands, words=False)
+        top = ranked[0][0] if ranked else 0.0
+        margin = top - ranked[1][0] if len(ranked) > 1 else 1.0
+        if self.scorer == "exact" or top >= WORD_SCORE_BELOW or top < WORD_RESCUE_FLOOR \
+                or (top >= MIN_ROW_SCORE and margin >= MIN_MARGIN):
+            return ranked
+        return self._rank(raw, cands, words=True)
+
+    def _rank(self, raw: str, cands: list[_Candidate], words: bool) -> list[tuple[float, _Candidate]]:
         a = normalize_label(raw)
         num = numbering(raw)
         best: dict[tuple[str, str], tuple[float, _Candidate]] = {}
         for c in cands:
-            sc = self.score(raw, c, a)
+            sc = self.score(raw, c, a, words)
             if num and c.numbering and num != c.numbering and sc < 1.0:
                 sc -= NUMBERING_PENALTY
             k = (c.table, c.key)
