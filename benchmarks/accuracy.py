@@ -106,7 +106,8 @@ def main(argv: list[str] | None = None) -> int:
         "```",
         "",
     ]
-    Path(args.out).write_text("\n".join(lines), encoding="utf-8")
+    text = "\n".join(lines).replace(str(ROOT) + "/", "")  # paths relative to the repository
+    Path(args.out).write_text(text, encoding="utf-8")
     print("\n".join(lines))
     return 0
 
