@@ -190,7 +190,7 @@ class _Walker:
                 return
             self._unlabelled_row(values, grid)
             return
-        match = self._match(label_texts, len(values))
+        match = self._match(label_texts)
         if match and not any(clean(c.text) for c in values) \
                 and len(values) < len(self.s.columns(match.table, match.key, self.template)):
             # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
@@ -203,7 +203,7 @@ class _Walker:
         self._enter(match.table)
         self._place(match.table, match.key, match.score, raw_label, values, grid)
 
-    def _match(self, label_texts: list[str], n_values: int):
+    def _match(self, label_texts: list[str]):
         leaf = label_texts[-1]
         tables = [self.section] if self.section in TABLES else []
         for table in tables:
@@ -390,7 +390,7 @@ class _Walker:
 
                 self.fused.setdefault("review_litigation", {})[ALL_ROWS] = (run, fused, raw_label, 1.0)
                 return
-        match = self._match(label_texts, 0) if label_texts else None
+        match = self._match(label_texts) if label_texts else None
         if match is None:
             self._store_unmatched(raw_label, fused, "unmatched_label",
                                   f"row label {raw_label!r} matches no canonical row")
