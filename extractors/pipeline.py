@@ -34,6 +34,11 @@ MAX_INPUT_BYTES = 200 * 1024 * 1024
 COMPLETE_SHARE = 1.0
 
 
+# Per-document limits for reading a PDF (the reasons for the values are at
+# extractors.pdf.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB); a run may tighten them.
+PDF_LIMITS = {"timeout_s": 60.0, "memory_mb": 1024}
+
+
 @dataclass
 class DocResult:
     report: dict
@@ -71,7 +76,7 @@ def _extract(fmt: str, data: bytes, name: str) -> RawDocument:
     A daemonic worker (Dask's) may not start children: there the PDF is read in-process."""
     module = extractor_for(fmt)
     if fmt == "pdf" and not multiprocessing.current_process().daemon:
-        return module.extract_with_limits(data, name)
+        return module.extract_with_limits(data, name, PDF_LIMITS["timeout_s"], PDF_LIMITS["memory_mb"])
     return module.extract(data, name)
 
 

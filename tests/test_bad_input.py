@@ -35,3 +35,35 @@ def test_old_word_file_is_unsupported_not_a_crash():
 def test_image_needs_ocr():
     rep = process_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "scan.png").report
     assert rep["status"] == "needs_ocr"
+
+
+def test_structured_formats_bad_input_gets_a_status(tmp_path):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    docx = (Path(__file__).parent / "fixtures" / "docx" / "table3-split-in-two.docx").read_bytes()
+    rep = process_bytes(docx[: len(docx) // 2], "cut.docx").report
+    assert rep["status"] == "failed" and "cut.docx" in rep["error"]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))  # 300 MB of zeros, a few hundred KB packed
+    rep = process_bytes(buf.getvalue(), "bomb.docx").report
+    assert rep["status"] == "too_large" and "bomb.docx" in rep["error"]
+    page = "<html><head><title>通知</title></head><body><p>关于开展工作的通知。</p></body></html>"
+    rep = process_bytes(page.encode(), "notice.html").report
+    assert rep["format"] == "html" and rep["status"] == "not_a_report"
+
+
+def test_a_runaway_pdf_is_cut_off_and_reported(monkeypatch):
+    from pathlib import Path
+
+    from extractors import pipeline
+
+    data = (Path(__file__).parent / "fixtures" / "real" / "hongze-2024.pdf").read_bytes()
+    monkeypatch.setitem(pipeline.PDF_LIMITS, "timeout_s", 0.001)  # no PDF reads that fast
+    rep = process_bytes(data, "slow.pdf").report
+    assert rep["status"] == "too_large" and "time limit" in rep["error"]
+    monkeypatch.setitem(pipeline.PDF_LIMITS, "timeout_s", 60.0)
+    assert process_bytes(data, "hongze.pdf").report["status"] == "ok"  # and the next document is read
