@@ -170,7 +170,7 @@ def run_flow(src: Path, mode: str, n: int, batch_size: int = 50, out: Path | Non
     out = out or script.parent / "out"
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
            "PREFECT_LOGGING_LEVEL": "ERROR", "PREFECT_HOME": str(ROOT / ".prefect"),
-           "DASK_LOGGING__DISTRIBUTED": "warning"}
+           "DASK_LOGGING__DISTRIBUTED": "warning", "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
     proc = subprocess.run([sys.executable, str(script), str(src), str(out), mode, str(n), str(batch_size)],
                           capture_output=True, text=True, cwd=ROOT, env=env)
     if proc.returncode != 0:
