@@ -7,6 +7,7 @@ a cell: Prefect's bookkeeping costs ~10 ms per task run.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -128,6 +129,20 @@ def _dask_workers(runner) -> int:
         return 1
 
 
+def _shared_api_settings():
+    """In embedded mode the flow's temporary Prefect server has no configured URL, so each Dask
+    worker would start a server of its own (~10 s a worker). Put the running server's URL in the
+    settings the task runner ships with every task, so workers report to the flow's server."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        return contextlib.nullcontext()
+    with get_client(sync_client=True) as client:
+        url = str(client.api_url).rstrip("/")
+    return temporary_settings({PREFECT_API_URL: url})
+
+
 def _noop(_):
     return os.getpid()
 
@@ -228,9 +243,11 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
             n_workers = _dask_workers(get_run_context().task_runner)
             batch_size = max(batch_size, -(-len(plan.todo) // (DASK_BATCHES_PER_WORKER * n_workers)))
         try:
-            futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer,
-                                            source_urls, fmt)
-                       for b in batches(plan.todo, batch_size)]
+            api = _shared_api_settings() if dask else contextlib.nullcontext()
+            with api:
+                futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer,
+                                                source_urls, fmt)
+                           for b in batches(plan.todo, batch_size)]
             done, extract_s, write_s = 0, 0.0, 0.0
             for fut in as_completed(futures):
                 batch = fut.result()
