@@ -34,9 +34,10 @@ MAX_INPUT_BYTES = 200 * 1024 * 1024
 COMPLETE_SHARE = 1.0
 
 
-# Per-document limits for reading a PDF (the reasons for the values are at
-# extractors.pdf.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB); a run may tighten them.
-PDF_LIMITS = {"timeout_s": 60.0, "memory_mb": 1024}
+# Overrides of the per-document limits for reading a PDF ("timeout_s", "memory_mb"); empty
+# means the reader's own defaults (extractors.pdf.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB,
+# which say where their values come from).
+PDF_LIMITS: dict[str, float] = {}
 
 
 @dataclass
@@ -64,19 +65,13 @@ def extractor_for(fmt: str):
         raise UnsupportedFormat(f"the {fmt} extractor is not available in this version") from exc
 
 
-def read_document(data: bytes, name: str, fmt: str | None = None) -> RawDocument:
-    """Sniff (unless `fmt` overrides) and run the format's extractor."""
-    fmt = fmt or sniff(data, name)
-    return _extract(fmt, data, name)
-
-
 def _extract(fmt: str, data: bytes, name: str) -> RawDocument:
     """Run the extractor; PDFs in a child process with a time and memory limit, so one that
     makes pdfplumber run away is cut off and reported (`too_large`) while the run goes on.
     A daemonic worker (Dask's) may not start children: there the PDF is read in-process."""
     module = extractor_for(fmt)
     if fmt == "pdf" and not multiprocessing.current_process().daemon:
-        return module.extract_with_limits(data, name, PDF_LIMITS["timeout_s"], PDF_LIMITS["memory_mb"])
+        return module.extract_with_limits(data, name, **PDF_LIMITS)
     return module.extract(data, name)
 
 
