@@ -59,7 +59,7 @@ def corpus(dirpath: Path, n: int, formats: tuple[str, ...]) -> list[dict]:
 # ---- per format, one core -------------------------------------------------------------------
 def time_pipeline(files: list[Path], root: Path) -> tuple[float, int]:
     """End to end in-process: sniff, extract, match, check, and write the dataset."""
-    from extractors.dataset import DatasetStore
+    from extractors.dataset.store import DatasetStore
     from extractors.pipeline import process_path
 
     process_path(files[0], root)  # warm the per-process caches (matcher, jieba, opencc)
@@ -79,7 +79,7 @@ def time_bare(fmt: str, files: list[Path]) -> float:
     for f in files:
         data = f.read_bytes()
         if fmt == "txt":
-            from extractors.sniff import decode_text
+            from extractors.charset import decode_text
 
             decode_text(data)
         elif fmt == "html":
@@ -110,7 +110,7 @@ def pdf_pages(files: list[Path]) -> tuple[int, int]:
     """(pages, pages holding table rows) over the PDFs."""
     import pypdfium2
 
-    from extractors import pdf
+    from extractors.formats.pdf import reader as pdf
 
     pages = table_pages = 0
     for f in files:
@@ -233,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += ["", pdf_line]
     fixture = ROOT / "tests" / "fixtures" / "pdf" / "bench-40-pages.pdf"
     if fixture.exists():
-        from extractors import pdf
+        from extractors.formats.pdf import reader as pdf
 
         data = fixture.read_bytes()
         pdf.extract(data, fixture.name)

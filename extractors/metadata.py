@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from extractors.normalize import halfwidth, to_simplified
+from extractors.labels.normalize import halfwidth, to_simplified
 
 TITLE_RE = re.compile(r"(政府信息公开|政务公开).{0,8}(年度报告|年报)")
 YEAR_IN_TITLE_RE = re.compile(r"((?:19|20)\d{2})\s*年(?:度)?")

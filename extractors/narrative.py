@@ -14,8 +14,8 @@ from importlib import resources
 
 import yaml
 
-from extractors.assemble import Finding, Value
-from extractors.normalize import halfwidth, to_simplified
+from extractors.labels.normalize import halfwidth, to_simplified
+from extractors.records import Finding, Value
 
 _NUM = r"(\d[\d,]*(?:\.\d+)?)"
 _APPROX = r"(?![\d,.]*\s*(?:余|多|以上|左右))"

@@ -8,25 +8,23 @@ never stops a run.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import multiprocessing
 import traceback
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from extractors.assemble import Assembly, assemble
-from extractors.base import ExtractionError, RawDocument
-from extractors.checks import quality, run_checks
+from extractors.arithmetic.checks import quality, run_checks
+from extractors.errors import ExtractionError
+from extractors.formats import reader_for
+from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
-from extractors.sniff import sniff
+from extractors.records import Assembly, DocResult, RawDocument
+from extractors.tables.assemble import assemble
 from schemas import schema
 
 # Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
 EXTRACTOR_VERSION = "0.1.0"
-# Formats with an extractor module of the same name in this package.
-EXTRACTORS = ("txt", "html", "docx", "pdf")
 # Input files larger than this are not read (a report is a few MB at most; 200 MB guards memory).
 MAX_INPUT_BYTES = 200 * 1024 * 1024
 # Share of the template's cells that must be found for a report to count as complete.
@@ -35,41 +33,20 @@ COMPLETE_SHARE = 1.0
 
 
 # Overrides of the per-document limits for reading a PDF ("timeout_s", "memory_mb"); empty
-# means the reader's own defaults (extractors.pdf.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB,
+# means the reader's own defaults (extractors.formats.pdf.reader.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB,
 # which say where their values come from).
 PDF_LIMITS: dict[str, float] = {}
-
-
-@dataclass
-class DocResult:
-    report: dict
-    values: list[dict] = field(default_factory=list)
-    findings: list[dict] = field(default_factory=list)
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def extractor_for(fmt: str):
-    """The module `extractors.<fmt>`; raises UnsupportedFormat when it is not available."""
-    if fmt not in EXTRACTORS:
-        from extractors.base import UnsupportedFormat
-
-        raise UnsupportedFormat(f"no extractor for format {fmt!r}")
-    try:
-        return importlib.import_module(f"extractors.{fmt}")
-    except ModuleNotFoundError as exc:
-        from extractors.base import UnsupportedFormat
-
-        raise UnsupportedFormat(f"the {fmt} extractor is not available in this version") from exc
-
-
 def _extract(fmt: str, data: bytes, name: str) -> RawDocument:
     """Run the extractor; PDFs in a child process with a time and memory limit, so one that
     makes pdfplumber run away is cut off and reported (`too_large`) while the run goes on.
     A daemonic worker (Dask's) may not start children: there the PDF is read in-process."""
-    module = extractor_for(fmt)
+    module = reader_for(fmt)
     if fmt == "pdf" and not multiprocessing.current_process().daemon:
         return module.extract_with_limits(data, name, **PDF_LIMITS)
     return module.extract(data, name)

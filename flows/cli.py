@@ -107,7 +107,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_findings(args) -> int:
-    from extractors.dataset import format_findings, query_findings
+    from extractors.dataset.store import format_findings, query_findings
 
     try:
         df = query_findings(Path(args.out), args.report, args.check)
@@ -131,7 +131,7 @@ def cmd_extract(args) -> int:
     if args.dask_address and args.dask_workers:
         print("Error: give either --dask-address or --dask-workers, not both", file=sys.stderr)
         return EXIT_USAGE
-    from extractors.dataset import DatasetLocked, DatasetStore
+    from extractors.dataset.store import DatasetLocked, DatasetStore
 
     try:  # refuse early and cleanly; the flow holds the lock for the real run
         with DatasetStore(Path(args.out)):

@@ -1,7 +1,7 @@
 """The nightly crawl: fetch new annual reports from the sites in a SOURCES file, then
 extract what is new into the dataset.
 
-Thin by design: one Prefect task per site wraps `extractors.crawl.crawl_site`, and the
+Thin by design: one Prefect task per site wraps `extractors.crawl.crawler.crawl_site`, and the
 extraction is the existing `ogi-extract` flow run on the new files only. Also here: the
 deployment that serves the flow on a cron schedule, and the `ogi crawl` / `ogi serve`
 command-line glue (`add_parsers`, `cmd_crawl`, `cmd_serve`).
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractors.crawl import CrawlResult, Site, SourcesError, crawl_site, load_sources
+from extractors.crawl.crawler import CrawlResult, Site, SourcesError, crawl_site, load_sources
 
 # 02:00 every night: government portals see least traffic at night, and a report published
 # during the day is in the dataset the next morning.

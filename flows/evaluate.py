@@ -1,7 +1,7 @@
 """The evaluation flow: run the real extraction on a corpus and score it against gold.
 
 Runs `extract_flow` twice on the same corpus, once with the fuzzy matcher and once with
-the exact-label baseline, and scores both with `extractors.evaluate`. A floor file
+the exact-label baseline, and scores both with `extractors.evaluate.scoring`. A floor file
 (`benchmarks/floor.json`) holds the lowest F1 each format may reach; `check_floor`
 lists what falls below it.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow
 
-from extractors.evaluate import EvalResult, load_gold, score
+from extractors.evaluate.scoring import EvalResult, load_gold, score
 from flows.extract import extract_flow
 from schemas import TABLES
 

@@ -21,8 +21,9 @@ from prefect.context import get_run_context
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extractors.dataset import DatasetStore, WriteSummary, write_part
-from extractors.pipeline import DocResult, process_path
+from extractors.dataset.store import DatasetStore, WriteSummary, write_part
+from extractors.pipeline import process_path
+from extractors.records import DocResult
 
 # Documents per task. 20: a .txt report takes ~5 ms, so a batch costs ~0.1 s against ~10 ms
 # of Prefect bookkeeping; small enough that progress on a long run updates often.
@@ -65,8 +66,8 @@ PARALLEL_MIN_DOCS = 50
 
 def warm_worker() -> None:
     """Build per-process state once: the matcher's indexes, jieba's dictionary, OpenCC."""
-    from extractors.matching import _jieba, matcher
-    from extractors.normalize import to_simplified
+    from extractors.labels.matching import _jieba, matcher
+    from extractors.labels.normalize import to_simplified
 
     matcher("fuzzy")
     _jieba()

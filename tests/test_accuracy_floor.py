@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from benchmarks.corpus import generate
-from extractors.dataset import write_dataset
-from extractors.evaluate import load_gold
+from extractors.dataset.store import write_dataset
+from extractors.evaluate.scoring import load_gold
 from extractors.pipeline import process_path
 from flows.evaluate import check_floor, score_dataset
 

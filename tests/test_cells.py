@@ -2,7 +2,7 @@
 
 import pytest
 
-from extractors.cells import is_value_like, parse_value
+from extractors.tables.cells import is_value_like, parse_value
 
 
 @pytest.mark.parametrize("text,value,kind", [

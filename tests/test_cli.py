@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from extractors.dataset import write_dataset
+from extractors.dataset.store import write_dataset
 from extractors.pipeline import process_path
 from flows.cli import build_parser, main
 

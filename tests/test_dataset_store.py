@@ -13,7 +13,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from extractors.dataset import DatasetLocked, DatasetStore, write_dataset
+from extractors.dataset.store import DatasetLocked, DatasetStore, write_dataset
 from extractors.pipeline import process_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,7 +102,7 @@ def test_a_journaled_commit_is_finished_by_the_next_run(tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from extractors.dataset import write_dataset
+    from extractors.dataset.store import write_dataset
     from extractors.pipeline import process_path
     raw, out = Path(sys.argv[1]), Path(sys.argv[2])
     seeds = sorted(raw.glob("0*.txt"))

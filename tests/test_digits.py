@@ -1,11 +1,11 @@
-"""extractors.digits: splitting fused digit runs under the template arithmetic."""
+"""extractors.arithmetic.digits: splitting fused digit runs under the template arithmetic."""
 
 import random
 
 import pytest
 
-from extractors import digits
-from extractors.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits
+from extractors.arithmetic import digits
+from extractors.arithmetic.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits
 from schemas import schema
 
 A = (0, 0, 0, 0, 1, 11, 12)  # '000011112' has exactly these two row-total splits

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import docx as docx_extractor
-from extractors.base import DocumentTooLarge, EmptyDocument, UnreadableDocument, UnsupportedFormat
+from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument, UnsupportedFormat
+from extractors.formats import docx as docx_extractor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DOCX = FIXTURES / "docx"

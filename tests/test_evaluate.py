@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from extractors.evaluate import EvalResult, load_gold, normalize_agency, score, value_matches
+from extractors.evaluate.scoring import EvalResult, load_gold, normalize_agency, score, value_matches
 
 GOLD_A = {
     "path": "txt/a.txt", "format": "txt", "template": "gb2021", "year": 2022, "agency": "临淄区工业和信息化局",

@@ -1,5 +1,5 @@
-"""extractors.flattened on the real Pingtan page.txt files (and variants of them), solved
-with extractors.digits and compared cell by cell with tests/fixtures/real/gold.jsonl."""
+"""extractors.formats.txt.flattened on the real Pingtan page.txt files (and variants of them), solved
+with extractors.arithmetic.digits and compared cell by cell with tests/fixtures/real/gold.jsonl."""
 
 import json
 import re
@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors.base import Row
-from extractors.digits import ALL_ROWS, solve_table
-from extractors.flattened import (
+from extractors.arithmetic.digits import ALL_ROWS, solve_table
+from extractors.formats.txt.flattened import (
     detect_template,
     looks_flattened,
     narrative_hints,
@@ -17,6 +16,7 @@ from extractors.flattened import (
     segment,
     segment_keyed,
 )
+from extractors.records import Row
 from schemas import schema
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"

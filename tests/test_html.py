@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from extractors import html as html_extractor
-from extractors.base import DocumentTooLarge, EmptyDocument
+from extractors.errors import DocumentTooLarge, EmptyDocument
+from extractors.formats import html as html_extractor
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HTML = FIXTURES / "html"

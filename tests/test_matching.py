@@ -2,7 +2,7 @@
 
 import pytest
 
-from extractors.matching import MIN_ROW_SCORE, LabelMatcher, matcher
+from extractors.labels.matching import MIN_ROW_SCORE, LabelMatcher, matcher
 
 CASES = [
     ("applications", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "results.partially_disclosed"),

@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.normalize import normalize_label, numbering, strip_numbering, to_simplified
+from extractors.labels.normalize import normalize_label, numbering, strip_numbering, to_simplified
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 LABELISH = st.text(alphabet=st.one_of(CJK, st.sampled_from("（）().．、 \n\t　1234567890一二三四五六七八九十本单位机关")),

@@ -15,14 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from extractors import pdf as P
-from extractors.base import (
-    DocumentTooLarge,
-    EmptyDocument,
-    NeedsOCR,
-    RawDocument,
-    UnreadableDocument,
-)
+from extractors.errors import DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument
+from extractors.formats.pdf import reader as P
+from extractors.records import RawDocument
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 PDFS = FIX / "pdf"

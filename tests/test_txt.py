@@ -5,7 +5,7 @@ from pathlib import Path
 import opencc
 import pytest
 
-from extractors import txt
+from extractors.formats.txt import reader as txt
 from extractors.pipeline import process_bytes
 
 RAW = Path(__file__).resolve().parent.parent / "data" / "raw"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from extractors.normalize import halfwidth
+from extractors.labels.normalize import halfwidth
 
 NOT_APPLICABLE = {"/", "-", "—", "——", "–", "－", "／", "\\", "--", "---", "一"}
 ZERO_WORDS = {"无", "無", "0件", "零"}

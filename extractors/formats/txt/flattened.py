@@ -7,7 +7,7 @@ cell of a row concatenated with no separator (see tests/fixtures/real/README.md)
 
 `segment` finds, in template order, each canonical row label of the three report
 tables and the number text (the *run*) that follows it up to the next label, and
-returns the rows as `extractors.base.Row`s::
+returns the rows as `extractors.records.Row`s::
 
     Row(kind="table", cells=[Cell("（一）予以公开"), Cell("6000017", fused=True)])
 
@@ -20,7 +20,7 @@ not emitted either, the leaf label identifies the row.
 
 `segment_keyed` gives the same rows with their canonical keys (the labels were matched
 against the spec here already), and `runs_by_table` turns them into the `runs`
-argument of `extractors.digits.solve_table`. `narrative_hints` reads the few table-2
+argument of `extractors.arithmetic.digits.solve_table`. `narrative_hints` reads the few table-2
 figures the narrative states in so many words (本年度制发行政规范性文件62件).
 """
 
@@ -30,8 +30,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from extractors.base import Cell, Row
-from extractors.digits import ALL_ROWS
+from extractors.arithmetic.digits import ALL_ROWS
+from extractors.records import Cell, Row
 from schemas import schema
 
 # A report is taken for flattened when at least this many table rows carry a run

@@ -6,17 +6,18 @@
 * tab-split rows (seed 004): one table row per line, cells separated by tabs, page
   breaks that displace a section label into the middle of the table;
 * flattened (archived web pages): a whole table on one line with the cells of a row
-  running together (handled by `extractors.flattened`).
+  running together (handled by `extractors.formats.txt.flattened`).
 """
 
 from __future__ import annotations
 
 import re
 
-from extractors.base import Cell as C
-from extractors.base import EmptyDocument, RawDocument, Row
-from extractors.cells import is_value_like
-from extractors.sniff import decode_text
+from extractors.charset import decode_text
+from extractors.errors import EmptyDocument
+from extractors.records import Cell as C
+from extractors.records import RawDocument, Row
+from extractors.tables.cells import is_value_like
 
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 # A line that opens a report section (一、总体情况 / 2、 主动公开… / 4. 政府信息公开…): never the
@@ -32,7 +33,7 @@ def extract(data: bytes, name: str) -> RawDocument:
     lines = text.split("\n")
     style = detect_style(lines, text)
     if style == "flattened":
-        from extractors import flattened
+        from extractors.formats.txt import flattened
 
         rows = flattened.segment(text)
     elif style == "cell-per-line":
@@ -49,7 +50,7 @@ def detect_style(lines: list[str], text: str) -> str:
     split_lines = sum(1 for ln in lines if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()))
     if cell_lines == 0 and split_lines == 0:
         try:
-            from extractors import flattened
+            from extractors.formats.txt import flattened
         except ImportError:  # pragma: no cover - module arrives with the flattened-text reader
             return "plain"
         if flattened.looks_flattened(text):

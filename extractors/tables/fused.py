@@ -1,5 +1,5 @@
 """Cells that ran together: hand the fused digit runs the walker collected to the solver
-(`extractors.digits`) and store what the template arithmetic determines.
+(`extractors.arithmetic.digits`) and store what the template arithmetic determines.
 
 A cell every remaining split agrees on is stored as a number with a `reconstructed_split`
 finding naming the run; a cell the splits disagree on is stored as unreadable (null) with
@@ -8,9 +8,11 @@ an `ambiguous_split` finding listing the candidate splits. Nothing is guessed.
 
 from __future__ import annotations
 
-from extractors import digits, flattened
-from extractors.assemble import Finding, _Walker
-from extractors.cells import ParsedValue
+from extractors.arithmetic import digits
+from extractors.formats.txt import flattened
+from extractors.records import Finding
+from extractors.tables.assemble import _Walker
+from extractors.tables.cells import ParsedValue
 
 # Candidate splits listed in a finding's message (all of them go to its detail).
 SHOWN_CANDIDATES = 5

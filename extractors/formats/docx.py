@@ -41,15 +41,8 @@ import zlib
 
 from lxml import etree
 
-from extractors.base import (
-    Cell,
-    DocumentTooLarge,
-    EmptyDocument,
-    RawDocument,
-    Row,
-    UnreadableDocument,
-    UnsupportedFormat,
-)
+from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument, UnsupportedFormat
+from extractors.records import Cell, RawDocument, Row
 
 # Safety caps, checked on the zip's central directory BEFORE anything is
 # decompressed (zipfile then refuses to inflate a member past its declared size,

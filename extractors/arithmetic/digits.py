@@ -887,7 +887,7 @@ def solve_table(table: str, template: str, runs: dict[str, str],
               litigation_direct / litigation_after_review also present, each key
               holds its own 5-cell run.
     hints     known figures, (row key, column key) -> value, e.g. from
-              `extractors.flattened.narrative_hints`; a hint that matches no candidate
+              `extractors.formats.txt.flattened.narrative_hints`; a hint that matches no candidate
               is ignored (with a note).
 
     Returns canonical row key -> RowSolution (for review_litigation, always keyed by

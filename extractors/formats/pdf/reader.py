@@ -29,7 +29,7 @@ How a document is read
    separator) and table rows whose cells repeat a merged cell's text in every grid
    position it covers.
 
-Bad input raises the documented errors of `extractors.base`: `NeedsOCR` (pages are
+Bad input raises the documented errors of `extractors.records`: `NeedsOCR` (pages are
 images, no text layer, or glyphs without Unicode), `UnreadableDocument` (password,
 truncated, not a PDF), `EmptyDocument`, `DocumentTooLarge` (page cap; time/memory
 caps in `extract_with_limits`, which runs the work in a child process).
@@ -54,16 +54,8 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
-from .base import (
-    Cell,
-    DocumentTooLarge,
-    EmptyDocument,
-    ExtractionError,
-    NeedsOCR,
-    RawDocument,
-    Row,
-    UnreadableDocument,
-)
+from extractors.errors import DocumentTooLarge, EmptyDocument, ExtractionError, NeedsOCR, UnreadableDocument
+from extractors.records import Cell, RawDocument, Row
 
 # ---------------------------------------------------------------------------
 # Limits. hongze-2024 has 5 pages, the generated corpus 3-6; a report padded with

@@ -40,7 +40,8 @@ import re
 
 from lxml import etree
 
-from extractors.base import Cell, DocumentTooLarge, EmptyDocument, RawDocument, Row, UnreadableDocument
+from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument
+from extractors.records import Cell, RawDocument, Row
 
 # Real report pages are 100-320 k characters (Word-exported markup); pages with inline
 # base64 images reach a few MB. 50 MB is far beyond any report page and keeps lxml's

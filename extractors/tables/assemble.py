@@ -12,14 +12,12 @@ can pin them), the rest are stored as unreadable with a finding.
 from __future__ import annotations
 
 import itertools
-import json
 import re
-from dataclasses import dataclass, field
 
-from extractors.base import Cell, RawDocument, Row
-from extractors.cells import ParsedValue, clean, is_value_like, parse_value
-from extractors.matching import CROSS_TABLE_SCORE, matcher
-from extractors.normalize import normalize_label, normalize_text, squash_spaces
+from extractors.labels.matching import CROSS_TABLE_SCORE, matcher
+from extractors.labels.normalize import normalize_label, normalize_text, squash_spaces
+from extractors.records import Assembly, Cell, Finding, RawDocument, Row, Value
+from extractors.tables.cells import ParsedValue, clean, is_value_like, parse_value
 from schemas import TABLES, schema
 
 # Section headings (normalised text contains the phrase; the heading line is short).
@@ -52,49 +50,6 @@ HEADER_HINTS = {
     "applications": ("申请人情况", "自然人", "法人或其他组织", "勾稽关系"),
     "review_litigation": ("结果维持", "复议后起诉", "未经复议直接起诉"),
 }
-
-
-@dataclass
-class Value:
-    table: str
-    row: str | None
-    column: str | None
-    value: float | None
-    value_kind: str
-    raw_value: str | None
-    raw_row_label: str | None
-    raw_column_label: str | None
-    match_score: float | None
-    page: int | None
-    source_table: int | None
-    source_row: int | None
-    source_col: int | None
-    seq: int = 0
-
-
-@dataclass
-class Finding:
-    check: str
-    severity: str
-    message: str
-    table: str | None = None
-    row: str | None = None
-    column: str | None = None
-    detail: dict | None = None
-
-    def as_record(self) -> dict:
-        return {"check": self.check, "severity": self.severity, "table": self.table, "row": self.row,
-                "column": self.column, "message": self.message,
-                "detail": json.dumps(self.detail, ensure_ascii=False) if self.detail else None}
-
-
-@dataclass
-class Assembly:
-    template: str | None
-    template_evidence: str
-    values: list[Value] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    tables_found: list[str] = field(default_factory=list)
 
 
 def detect_template(doc: RawDocument, year: int | None) -> tuple[str | None, str]:
@@ -386,7 +341,7 @@ class _Walker:
                 label_texts[-1], "review_litigation")):
             if self.section == "review_litigation" or len(re.sub(r"\D", "", run)) >= 15:
                 self._enter("review_litigation")
-                from extractors.digits import ALL_ROWS
+                from extractors.arithmetic.digits import ALL_ROWS
 
                 self.fused.setdefault("review_litigation", {})[ALL_ROWS] = (run, fused, raw_label, 1.0)
                 return
@@ -401,7 +356,7 @@ class _Walker:
     def _solve_fused(self) -> None:
         if not self.fused:
             return
-        from extractors import fused as fused_mod
+        from extractors.tables import fused as fused_mod
 
         fused_mod.store_solutions(self)
 

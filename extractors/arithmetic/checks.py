@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from extractors.assemble import Finding, Value
+from extractors.records import Finding, Value
 from schemas import schema
 
 APPLICANT_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution",

@@ -1,7 +1,7 @@
 """Fuzzy matching of printed labels to the canonical vocabulary.
 
 Every extractor hands its label cells here. Labels are normalised
-(`extractors.normalize`), then scored with rapidfuzz against the official labels
+(`extractors.labels.normalize`), then scored with rapidfuzz against the official labels
 of the spec and the variants the spec records as observed; jieba supplies a
 word-level comparison for reordered or padded labels. The matcher is built once per
 process (`matcher()`), so its indexes and jieba's dictionary are loaded once per worker.
@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 
 from rapidfuzz import fuzz
 
-from extractors.normalize import normalize_label, numbering, strip_parenthetical
+from extractors.labels.normalize import normalize_label, numbering, strip_parenthetical
 from schemas import TABLES, schema
 
 # Lowest score accepted for a row label. 0.72: a one-character slip in the shortest

@@ -1,6 +1,6 @@
-"""The intermediate structure every format extractor returns.
+"""The records every stage passes on: what a format reader read, and what the dataset stores.
 
-Each extractor (`txt`, `docx`, `html`, `pdf`) exposes the same entry point::
+Each format reader (`extractors.formats.<fmt>`) exposes the same entry point::
 
     def extract(data: bytes, name: str) -> RawDocument
 
@@ -8,11 +8,13 @@ and turns its format into a flat, ordered stream of `Row`s. A row is either a li
 of running text (`kind="text"`: headings, narrative paragraphs) or a row of a table
 (`kind="table"`: the cells a person sees left to right, merged cells already
 resolved). Everything after that (finding the three report tables, matching labels,
-reading values, checking arithmetic) is shared and lives in `extractors.assemble`.
+reading values, checking arithmetic) is shared: `extractors.tables` turns the rows into
+`Value`s and `Finding`s, `extractors.pipeline` into a `DocResult` of dataset records.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 
@@ -55,33 +57,51 @@ class RawDocument:
     title_hint: str | None = None  # a title the container states (HTML <title>, page header block)
 
 
-class ExtractionError(Exception):
-    """Base of the documented errors: this document cannot be read. Carries a status."""
-
-    status = "failed"
-
-
-class EmptyDocument(ExtractionError):
-    """The file holds no bytes, or no text at all."""
-
-
-class UnreadableDocument(ExtractionError):
-    """The bytes are not what the format promises (binary junk, corrupt container)."""
-
-
-class UnsupportedFormat(ExtractionError):
-    """A format ogi-reports recognises but cannot read (.doc, .wps, images)."""
-
-    status = "unsupported_format"
+@dataclass
+class Value:
+    table: str
+    row: str | None
+    column: str | None
+    value: float | None
+    value_kind: str
+    raw_value: str | None
+    raw_row_label: str | None
+    raw_column_label: str | None
+    match_score: float | None
+    page: int | None
+    source_table: int | None
+    source_row: int | None
+    source_col: int | None
+    seq: int = 0
 
 
-class NeedsOCR(ExtractionError):
-    """A PDF with no text layer (a scan): only OCR could read it."""
+@dataclass
+class Finding:
+    check: str
+    severity: str
+    message: str
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    detail: dict | None = None
 
-    status = "needs_ocr"
+    def as_record(self) -> dict:
+        return {"check": self.check, "severity": self.severity, "table": self.table, "row": self.row,
+                "column": self.column, "message": self.message,
+                "detail": json.dumps(self.detail, ensure_ascii=False) if self.detail else None}
 
 
-class DocumentTooLarge(ExtractionError):
-    """The document exceeds a safety cap (uncompressed size, pages, time, memory)."""
+@dataclass
+class Assembly:
+    template: str | None
+    template_evidence: str
+    values: list[Value] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    tables_found: list[str] = field(default_factory=list)
 
-    status = "too_large"
+
+@dataclass
+class DocResult:
+    report: dict
+    values: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)

@@ -7,7 +7,7 @@ import io
 import re
 import zipfile
 
-from extractors.base import EmptyDocument, NeedsOCR, UnreadableDocument, UnsupportedFormat
+from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument, UnsupportedFormat
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -15,13 +15,7 @@ IMAGE_MAGICS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpeg", b"GIF8": "gif", b"II
 # How many leading bytes are inspected for markup and binary content. 8 KiB covers an HTML
 # page's <head> and a text report's title block.
 SNIFF_BYTES = 8192
-# Share of control characters (other than tab/newline/CR/form feed) above which decoded
-# "text" is really binary. 0.5%: the seeds have none; binary files decoded as GB18030 show >5%.
-MAX_CONTROL_SHARE = 0.005
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|table[\s>]|meta\s|div[\s>]|p[\s>])", re.I)
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
-# Encodings tried in order, strictly: UTF-8 first (most reports), then GB18030, a superset of GBK/GB2312.
-TEXT_ENCODINGS = ("utf-8", "gb18030")
 
 
 def sniff(data: bytes, name: str = "") -> str:
@@ -70,37 +64,3 @@ def _ole_kind(data: bytes, name: str) -> str:
     if b"W\x00o\x00r\x00k\x00b\x00o\x00o\x00k" in blob:
         return "Excel 97-2003 (.xls)"
     return "OLE2 (.doc/.wps)"
-
-
-def decode_text(data: bytes, name: str = "") -> tuple[str, str]:
-    """Decode text bytes: BOMs, strict UTF-8, strict GB18030, then detection.
-
-    Returns (text, encoding). Raises UnreadableDocument for binary content.
-    """
-    if b"\x00" in data[:SNIFF_BYTES] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise UnreadableDocument(f"{name}: binary content (NUL bytes), not a text report")
-    if data.startswith(b"\xef\xbb\xbf"):
-        text, enc = data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
-    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text, enc = data.decode("utf-16"), "utf-16"
-    else:
-        text = enc = None
-        for candidate in TEXT_ENCODINGS:
-            try:
-                text, enc = data.decode(candidate), candidate
-                break
-            except UnicodeDecodeError:
-                continue
-        if text is None:
-            from charset_normalizer import from_bytes
-
-            best = from_bytes(data).best()
-            if best is None:
-                raise UnreadableDocument(f"{name}: bytes decode as no known text encoding (binary?)")
-            text, enc = str(best), best.encoding
-    sample = text[:SNIFF_BYTES]
-    controls = len(_CONTROL_RE.findall(sample))
-    if sample and controls / len(sample) > MAX_CONTROL_SHARE:
-        raise UnreadableDocument(f"{name}: binary content ({controls} control characters in the first "
-                                 f"{len(sample)}), not a text report")
-    return text, enc

@@ -1,0 +1,1 @@
+"""The polite crawler of government sites' report columns."""

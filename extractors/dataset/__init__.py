@@ -1,0 +1,1 @@
+"""The Parquet dataset: the crash-safe incremental store, and reading it back."""

@@ -1,0 +1,1 @@
+"""Scoring extraction against ground truth (`ogi eval`)."""

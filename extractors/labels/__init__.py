@@ -1,0 +1,1 @@
+"""Printed labels to canonical keys: normalisation (`normalize`) and fuzzy matching (`matching`)."""

@@ -1,0 +1,1 @@
+"""From a reader's rows to canonical values: cell conventions, the table walker, placement."""
