@@ -20,40 +20,35 @@ from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
 from extractors.records import Assembly, DocResult, RawDocument
+from extractors.sandbox import read_limited
+from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
 from schemas import schema
 
 # Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
 EXTRACTOR_VERSION = "0.1.0"
-# Input files larger than this are not read (a report is a few MB at most; 200 MB guards memory).
-MAX_INPUT_BYTES = 200 * 1024 * 1024
 # Share of the template's cells that must be found for a report to count as complete.
 # 1.0: any missing or unreadable cell makes the report `partial`.
 COMPLETE_SHARE = 1.0
-
-
-# Overrides of the per-document limits for reading a PDF ("timeout_s", "memory_mb"); empty
-# means the reader's own defaults (extractors.formats.pdf.reader.DEFAULT_TIMEOUT_S / DEFAULT_MEMORY_MB,
-# which say where their values come from).
-PDF_LIMITS: dict[str, float] = {}
 
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _extract(fmt: str, data: bytes, name: str) -> RawDocument:
-    """Run the extractor; PDFs in a child process with a time and memory limit, so one that
-    makes pdfplumber run away is cut off and reported (`too_large`) while the run goes on.
-    A daemonic worker (Dask's) may not start children: there the PDF is read in-process."""
+def _extract(fmt: str, data: bytes, name: str, settings: Settings) -> RawDocument:
+    """Run the reader; formats in `settings.sandboxed_formats` (PDF by default) in a child
+    process with a time and memory limit, so one that makes its parser run away is cut off
+    and reported (`too_large`) while the run goes on. A daemonic worker (Dask's) may not
+    start children: there the document is read in-process."""
     module = reader_for(fmt)
-    if fmt == "pdf" and not multiprocessing.current_process().daemon:
-        return module.extract_with_limits(data, name, **PDF_LIMITS)
-    return module.extract(data, name)
+    if fmt in settings.sandboxed_formats and not multiprocessing.current_process().daemon:
+        return read_limited(module, data, name, settings)
+    return module.extract(data, name, settings=settings)
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,
-                  scorer: str = "fuzzy") -> DocResult:
+                  settings: Settings = DEFAULT) -> DocResult:
     """Extract one document's bytes into report, value and finding records."""
     report_id = sha256(data)
     report = {
@@ -68,7 +63,7 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
     try:
         fmt = fmt or sniff(data, name)
         report["format"] = fmt
-        doc = _extract(fmt, data, name)
+        doc = _extract(fmt, data, name, settings)
     except ExtractionError as exc:
         report["status"], report["error"] = exc.status, str(exc)
         return DocResult(report)
@@ -78,16 +73,16 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
         report["format_detail"] = traceback.format_exc(limit=3)[-1000:]
         return DocResult(report)
     try:
-        return _finish(report, doc, scorer)
+        return _finish(report, doc, settings)
     except Exception as exc:  # a bug on this document must not stop the run: record it
         report["status"] = "failed"
         report["error"] = f"{name}: {type(exc).__name__} while reading the tables: {exc}"
         return DocResult(report)
 
 
-def _finish(report: dict, doc: RawDocument, scorer: str = "fuzzy") -> DocResult:
+def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> DocResult:
     meta = extract_metadata(doc.text, doc.title_hint)
-    asm: Assembly = assemble(doc, meta.year, scorer)
+    asm: Assembly = assemble(doc, meta.year, settings)
     report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
                   template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
                   title=meta.title, tables_found=asm.tables_found)
@@ -129,17 +124,18 @@ def _finish(report: dict, doc: RawDocument, scorer: str = "fuzzy") -> DocResult:
     return DocResult(report, values, findings)
 
 
-def process_path(path: Path, root: Path | None = None, fmt: str | None = None, scorer: str = "fuzzy") -> DocResult:
+def process_path(path: Path, root: Path | None = None, fmt: str | None = None,
+                 settings: Settings = DEFAULT) -> DocResult:
     """Extract one file; `source_path` is relative to `root` (POSIX)."""
     path = Path(path)
     rel = path.name if root is None else path.relative_to(root).as_posix()
     try:
         size = path.stat().st_size
-        if size > MAX_INPUT_BYTES:
+        if size > settings.max_input_bytes:
             data = b""
             result = process_bytes(data, path.name, rel)
             result.report.update(status="too_large", size_bytes=size,
-                                 error=f"{rel}: {size} bytes exceeds the {MAX_INPUT_BYTES}-byte input cap")
+                                 error=f"{rel}: {size} bytes exceeds the {settings.max_input_bytes}-byte input cap")
             return result
         data = path.read_bytes()
     except OSError as exc:
@@ -147,4 +143,4 @@ def process_path(path: Path, root: Path | None = None, fmt: str | None = None, s
         result.report["error"] = f"{rel}: cannot read file: {exc}"
         result.report["report_id"] = sha256(rel.encode())
         return result
-    return process_bytes(data, path.name, rel, fmt, scorer)
+    return process_bytes(data, path.name, rel, fmt, settings)

@@ -17,6 +17,7 @@ import pandas as pd
 from prefect import flow
 
 from extractors.evaluate.scoring import EvalResult, load_gold, score
+from extractors.settings import Settings
 from flows.extract import extract_flow
 from schemas import TABLES
 
@@ -73,7 +74,8 @@ def eval_flow(corpus: str, gold: str | None = None, out: str | None = None, base
     result, statuses = score_dataset(work / "fuzzy", gold_docs)
     base = None
     if baseline:
-        extract_flow(str(corpus_dir), str(work / "baseline"), progress=False, scorer="exact")
+        extract_flow(str(corpus_dir), str(work / "baseline"), progress=False,
+                     settings=Settings.from_env(scorer="exact"))
         base, _ = score_dataset(work / "baseline", gold_docs)
     return EvalReport(str(corpus_dir), result, base, statuses)
 

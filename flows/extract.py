@@ -24,6 +24,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from extractors.dataset.store import DatasetStore, WriteSummary, write_part
 from extractors.pipeline import process_path
 from extractors.records import DocResult
+from extractors.settings import DEFAULT, Settings
 
 # Documents per task. 20: a .txt report takes ~5 ms, so a batch costs ~0.1 s against ~10 ms
 # of Prefect bookkeeping; small enough that progress on a long run updates often.
@@ -187,13 +188,13 @@ class Batch:
     seconds: float  # extraction and staging time inside the task
 
 
-def extract_paths(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
+def extract_paths(paths: list[str], root: str, staging: str, settings: Settings = DEFAULT,
                   source_urls: dict[str, str] | None = None, fmt: str | None = None) -> Batch:
     """Extract a batch of files and stage its rows (plain function: what a task, a local
     worker process or a Dask worker runs). Only report rows travel back. `fmt` overrides
     the sniffed format."""
     start = time.perf_counter()
-    results = [process_path(Path(p), Path(root), fmt=fmt, scorer=scorer) for p in paths]
+    results = [process_path(Path(p), Path(root), fmt=fmt, settings=settings) for p in paths]
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
@@ -202,16 +203,16 @@ def extract_paths(paths: list[str], root: str, staging: str, scorer: str = "fuzz
 
 
 @task(name="extract-batch", cache_policy=NO_CACHE)
-def extract_batch(paths: list[str], root: str, staging: str, scorer: str = "fuzzy",
+def extract_batch(paths: list[str], root: str, staging: str, settings: Settings = DEFAULT,
                   source_urls: dict[str, str] | None = None, fmt: str | None = None) -> Batch:
     if _POOL is not None:
-        return _POOL.run(extract_paths, paths, root, staging, scorer, source_urls, fmt)
-    return extract_paths(paths, root, staging, scorer, source_urls, fmt)
+        return _POOL.run(extract_paths, paths, root, staging, settings, source_urls, fmt)
+    return extract_paths(paths, root, staging, settings, source_urls, fmt)
 
 
 @flow(name="ogi-extract", log_prints=False)
 def extract_flow(input_path: str, out: str = "data/processed", batch_size: int = DEFAULT_BATCH_SIZE,
-                 progress: bool = True, scorer: str = "fuzzy", paths: list[str] | None = None,
+                 progress: bool = True, settings: Settings | None = None, paths: list[str] | None = None,
                  source_urls: dict[str, str] | None = None, force: bool = False,
                  processes: int | None = None, fmt: str | None = None) -> RunSummary:
     """Extract every document under `input_path` into the dataset at `out`.
@@ -225,6 +226,7 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     instead of sniffing it (the format used is recorded either way).
     """
     started = time.perf_counter()
+    settings = settings or Settings.from_env()
     root, files = discover(Path(input_path))
     if paths is not None:
         wanted = {Path(p).resolve() for p in paths}
@@ -246,7 +248,7 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
         try:
             api = _shared_api_settings() if dask else contextlib.nullcontext()
             with api:
-                futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), scorer,
+                futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), settings,
                                                 source_urls, fmt)
                            for b in batches(plan.todo, batch_size)]
             done, extract_s, write_s = 0, 0.0, 0.0

@@ -13,6 +13,7 @@ from benchmarks.corpus import generate
 from extractors.dataset.store import write_dataset
 from extractors.evaluate.scoring import load_gold
 from extractors.pipeline import process_path
+from extractors.settings import Settings
 from flows.evaluate import check_floor, score_dataset
 
 FLOOR = Path(__file__).resolve().parent.parent / "benchmarks" / "floor.json"
@@ -30,7 +31,7 @@ def scored(tmp_path_factory):
     write_dataset([process_path(f, corpus) for f in files], out)
     result, statuses = score_dataset(out, gold)
     base_out = tmp_path_factory.mktemp("baseline")
-    write_dataset([process_path(f, corpus, scorer="exact") for f in files], base_out)
+    write_dataset([process_path(f, corpus, settings=Settings(scorer="exact")) for f in files], base_out)
     baseline, _ = score_dataset(base_out, gold)
     return floor, gold, result, baseline
 

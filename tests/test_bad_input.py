@@ -56,14 +56,12 @@ def test_structured_formats_bad_input_gets_a_status(tmp_path):
     assert rep["format"] == "html" and rep["status"] == "not_a_report"
 
 
-def test_a_runaway_pdf_is_cut_off_and_reported(monkeypatch):
+def test_a_runaway_pdf_is_cut_off_and_reported():
     from pathlib import Path
 
-    from extractors import pipeline
+    from extractors.settings import Settings
 
     data = (Path(__file__).parent / "fixtures" / "real" / "hongze-2024.pdf").read_bytes()
-    monkeypatch.setitem(pipeline.PDF_LIMITS, "timeout_s", 0.001)  # no PDF reads that fast
-    rep = process_bytes(data, "slow.pdf").report
+    rep = process_bytes(data, "slow.pdf", settings=Settings(timeout_s=0.001)).report  # no PDF reads that fast
     assert rep["status"] == "too_large" and "time limit" in rep["error"]
-    monkeypatch.setitem(pipeline.PDF_LIMITS, "timeout_s", 60.0)
     assert process_bytes(data, "hongze.pdf").report["status"] == "ok"  # and the next document is read

@@ -1,4 +1,4 @@
-"""The PDF extractor (extractors/pdf.py) on real and generated PDFs.
+"""The PDF reader (extractors/formats/pdf/) on real and generated PDFs.
 
 Fixtures in tests/fixtures/pdf/ are printed by LibreOffice from python-docx documents
 (tests/fixtures/make_pdf_fixtures.py regenerates them; expected.json holds the values
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
 
-from extractors.errors import DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument
+from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument
 from extractors.formats.pdf import reader as P
 from extractors.records import RawDocument
+from extractors.settings import Settings
 
 FIX = Path(__file__).resolve().parent / "fixtures"
 PDFS = FIX / "pdf"
@@ -468,9 +468,8 @@ def test_table_vocabulary_scoring():
 @pytest.mark.parametrize("name", ["hongze-2024.pdf", "unruled-gb2021-no-borders.pdf", "label-cut-across-pages.pdf"])
 def test_pdfplumber_geometry_gives_the_same_rows(name, monkeypatch):
     fast = read(name)
-    monkeypatch.setattr(P, "GEOMETRY", "pdfplumber")
     path = HONGZE if name == "hongze-2024.pdf" else PDFS / name
-    slow = P.extract(path.read_bytes(), name)
+    slow = P.extract(path.read_bytes(), name, settings=Settings(pdf_geometry="pdfplumber"))
     assert [[c.text for c in r.cells] for r in slow.rows] == [[c.text for c in r.cells] for r in fast.rows]
     assert "pdfplumber geometry" in slow.detail
 
@@ -536,36 +535,3 @@ def test_junk_is_rejected_with_documented_errors(data, error):
         P.extract(data, "junk.pdf")
 
 
-def test_extract_with_limits_returns_the_same_document():
-    data = HONGZE.read_bytes()
-    doc = P.extract_with_limits(data, "hongze-2024.pdf")
-    assert [[c.text for c in r.cells] for r in doc.rows] == \
-        [[c.text for c in r.cells] for r in read("hongze-2024.pdf").rows]
-
-
-def test_extract_with_limits_passes_documented_errors_through():
-    with pytest.raises(UnreadableDocument, match="encrypted"):
-        P.extract_with_limits((PDFS / "encrypted-user-password.pdf").read_bytes(), "locked.pdf")
-
-
-def test_extract_with_limits_stops_a_runaway_reader(monkeypatch):
-    def hang(data, name):
-        time.sleep(30)
-
-    monkeypatch.setattr(P, "extract", hang)
-    t0 = time.monotonic()
-    with pytest.raises(DocumentTooLarge, match="time limit"):
-        P.extract_with_limits(b"%PDF-", "slow.pdf", timeout_s=0.5, start_method="fork")
-    assert time.monotonic() - t0 < 10
-
-
-def test_extract_with_limits_caps_memory(monkeypatch):
-    def hog(data, name):
-        blocks = []
-        for _ in range(64):
-            blocks.append(bytearray(64 * 1024 * 1024))
-        return blocks
-
-    monkeypatch.setattr(P, "extract", hog)
-    with pytest.raises(DocumentTooLarge, match="memory"):
-        P.extract_with_limits(b"%PDF-", "hog.pdf", timeout_s=30, memory_mb=256, start_method="fork")

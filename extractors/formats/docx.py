@@ -43,6 +43,7 @@ from lxml import etree
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument, UnsupportedFormat
 from extractors.records import Cell, RawDocument, Row
+from extractors.settings import DEFAULT, Settings
 
 # Safety caps, checked on the zip's central directory BEFORE anything is
 # decompressed (zipfile then refuses to inflate a member past its declared size,
@@ -812,7 +813,7 @@ def _style_numbering(styles_blob: bytes, used: set[bytes]) -> dict[str, tuple[st
     return out
 
 
-def extract(data: bytes, name: str) -> RawDocument:
+def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     """Read a .docx into rows (paragraphs and table grids in reading order) and text."""
     zf = _check_container(data, name)
     with zf:

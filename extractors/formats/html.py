@@ -42,6 +42,7 @@ from lxml import etree
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument
 from extractors.records import Cell, RawDocument, Row
+from extractors.settings import DEFAULT, Settings
 
 # Real report pages are 100-320 k characters (Word-exported markup); pages with inline
 # base64 images reach a few MB. 50 MB is far beyond any report page and keeps lxml's
@@ -730,7 +731,7 @@ def _title_of(root) -> str | None:
     return None
 
 
-def extract(data: bytes, name: str) -> RawDocument:
+def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     """Read an HTML page into rows (text blocks and table grids in reading order) and text."""
     if not data or not data.strip():
         raise EmptyDocument(f"{name}: empty file")

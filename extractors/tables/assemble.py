@@ -17,6 +17,7 @@ import re
 from extractors.labels.matching import CROSS_TABLE_SCORE, matcher
 from extractors.labels.normalize import normalize_label, normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row, Value
+from extractors.settings import DEFAULT, Settings
 from extractors.tables.cells import ParsedValue, clean, is_value_like, parse_value
 from schemas import TABLES, schema
 
@@ -81,10 +82,10 @@ def heading_section(text: str) -> str | None:
 
 
 class _Walker:
-    def __init__(self, doc: RawDocument, template: str | None, scorer: str = "fuzzy"):
+    def __init__(self, doc: RawDocument, template: str | None, settings: Settings = DEFAULT):
         self.doc = doc
         self.template = template or "gb2021"
-        self.m = matcher(scorer)
+        self.m = matcher(settings.scorer)
         self.s = schema()
         self.section: str | None = None
         self.values: list[Value] = []
@@ -463,13 +464,13 @@ def _placement(cells: list[Cell], n: int, constraints) -> list:
     return result
 
 
-def assemble(doc: RawDocument, year: int | None = None, scorer: str = "fuzzy") -> Assembly:
+def assemble(doc: RawDocument, year: int | None = None, settings: Settings = DEFAULT) -> Assembly:
     """Canonical values and findings for one document (see the module docstring).
 
-    `scorer` picks the label matcher: "fuzzy" (the real one) or "exact" (the baseline
-    that accepts only labels identical after normalisation)."""
+    `settings.scorer` picks the label matcher: "fuzzy" (the real one) or "exact" (the
+    baseline that accepts only labels identical after normalisation)."""
     template, evidence = detect_template(doc, year)
-    w = _Walker(doc, template, scorer)
+    w = _Walker(doc, template, settings)
     w.run()
     for i, v in enumerate(w.values):
         v.seq = i

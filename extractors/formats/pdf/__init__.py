@@ -1,5 +1,5 @@
 """PDF reports: text-layer geometry, ruled and unruled tables, stitched across pages."""
 
-from extractors.formats.pdf.reader import extract, extract_with_limits
+from extractors.formats.pdf.reader import FORK_LOCK, extract
 
-__all__ = ["extract", "extract_with_limits"]
+__all__ = ["FORK_LOCK", "extract"]

@@ -12,7 +12,7 @@ How a document is read
    those edges. Characters are then placed into cells by grid look-up, once.
    Reading the same geometry through pdfplumber/pdfminer costs 50-100 ms a page on
    these reports (its content-stream parser is pure Python); PDFium does it in a few
-   ms. `GEOMETRY="pdfplumber"` switches to pdfplumber's own `page.chars`/`page.edges`
+   ms. `Settings(pdf_geometry="pdfplumber")` switches to pdfplumber's own `page.chars`/`page.edges`
    (the tests use it to check that both sources give the same grids).
 3. Text that is laid out as columns without ruling lines (a Word table with its
    borders removed) is found from the positions of the characters left outside the
@@ -32,7 +32,7 @@ How a document is read
 Bad input raises the documented errors of `extractors.records`: `NeedsOCR` (pages are
 images, no text layer, or glyphs without Unicode), `UnreadableDocument` (password,
 truncated, not a PDF), `EmptyDocument`, `DocumentTooLarge` (page cap; time/memory
-caps in `extract_with_limits`, which runs the work in a child process).
+caps when the pipeline reads it in `extractors.sandbox`).
 
 PDFium is not thread-safe: `extract` holds a process-wide lock while it reads.
 """
@@ -41,10 +41,7 @@ from __future__ import annotations
 
 import ctypes
 import io
-import multiprocessing
-import os
 import re
-import resource
 import threading
 import unicodedata
 from bisect import bisect_right
@@ -54,8 +51,9 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 from pdfplumber.table import TableFinder
 
-from extractors.errors import DocumentTooLarge, EmptyDocument, ExtractionError, NeedsOCR, UnreadableDocument
+from extractors.errors import DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument
 from extractors.records import Cell, RawDocument, Row
+from extractors.settings import DEFAULT, Settings
 
 # ---------------------------------------------------------------------------
 # Limits. hongze-2024 has 5 pages, the generated corpus 3-6; a report padded with
@@ -64,19 +62,6 @@ from extractors.records import Cell, RawDocument, Row
 MAX_PAGES = 1500
 # Same cap as the pipeline's MAX_INPUT_BYTES (extractors/pipeline.py): 200 MB.
 MAX_BYTES = 200 * 1024 * 1024
-# Per-document limits of `extract_with_limits` (measured on this 2-core machine, one
-# core, pdfium geometry): hongze-2024 (5 pages) takes ~0.05 s of CPU, the 39-page
-# bench-40-pages fixture ~0.25 s, and even the slow pdfplumber geometry stays under
-# 1 s for them. 60 s is more than 100x the slowest real report and bounds a
-# pathological file's cost in a batch.
-DEFAULT_TIMEOUT_S = 60.0
-# Memory: address space the child may add to what it had when it started (RLIMIT_AS
-# is set to the forked child's VmSize + this). Reading a report adds 5-7 MB of
-# address space (VmPeak - VmSize measured for hongze-2024 and bench-40-pages, with
-# both geometries); 1 GB is two orders of magnitude above that and far below the
-# 24 GB machine, so only a runaway parse (decompression bomb, huge inline image,
-# pathological content stream) reaches it.
-DEFAULT_MEMORY_MB = 1024
 # More ruling segments than this on one page means a drawing (map, chart), not a
 # report table; the ruled finder is skipped there. The finder's cost grows with the
 # number of line crossings: a 100 x 100 grid of lines takes 3.5 s, a 60 x 60 one
@@ -86,9 +71,6 @@ DEFAULT_MEMORY_MB = 1024
 MAX_EDGES_PER_PAGE = 6000
 MAX_GRID_POINTS = 6000
 
-# Where the geometry of table pages comes from: "pdfium" (fast, default) or
-# "pdfplumber" (pdfminer's parser; slower, used as a cross-check in the tests).
-GEOMETRY = "pdfium"
 
 # Table vocabulary: labels printed in the three statistical tables (both templates).
 # A page is analysed in depth when its text (whitespace removed) scores
@@ -1388,9 +1370,11 @@ def _title_hint(pages: list[_PageOut]) -> str | None:
 # "It is not allowed to call pdfium functions simultaneously across different
 # threads"); a flow that runs tasks in threads must not read two PDFs at once.
 _PDFIUM_LOCK = threading.RLock()
+# Held by the sandbox while it forks a reader child (extractors.sandbox).
+FORK_LOCK = _PDFIUM_LOCK
 
 
-def extract(data: bytes, name: str) -> RawDocument:
+def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     """Read a PDF into text rows and stitched table rows (see the module docstring).
 
     Thread-safe: PDFium work is serialised by a process-wide lock."""
@@ -1411,12 +1395,12 @@ def extract(data: bytes, name: str) -> RawDocument:
                 raise UnreadableDocument(f"{name}: encrypted PDF, a password is needed to open it") from None
             raise UnreadableDocument(f"{name}: PDFium cannot open it ({e})") from None
         try:
-            return _extract_doc(doc, data, name)
+            return _extract_doc(doc, data, name, settings.pdf_geometry)
         finally:
             doc.close()
 
 
-def _extract_doc(doc: pdfium.PdfDocument, data: bytes, name: str) -> RawDocument:
+def _extract_doc(doc: pdfium.PdfDocument, data: bytes, name: str, geometry: str) -> RawDocument:
     npages = len(doc)
     if npages == 0:
         raise EmptyDocument(f"{name}: the PDF has no pages")
@@ -1457,7 +1441,7 @@ def _extract_doc(doc: pdfium.PdfDocument, data: bytes, name: str) -> RawDocument
                 if deep:
                     out.deep = True
                     deep_pages.append(pno)
-                    if GEOMETRY == "pdfplumber":
+                    if geometry == "pdfplumber":
                         if plumber is None:
                             import pdfplumber
 
@@ -1556,7 +1540,7 @@ def _extract_doc(doc: pdfium.PdfDocument, data: bytes, name: str) -> RawDocument
     if not rows:
         raise EmptyDocument(f"{name}: no text rows could be read")
     n_tables = len(tables)
-    detail = (f"pdfium text on {npages} pages; in-depth ({GEOMETRY} geometry + pdfplumber ruled-table finder) "
+    detail = (f"pdfium text on {npages} pages; in-depth ({geometry} geometry + pdfplumber ruled-table finder) "
               f"on pages {_ranges(deep_pages) or 'none'}; {n_tables} table(s)")
     if failed:
         detail += f"; unreadable pages {_ranges(failed)}"
@@ -1603,83 +1587,4 @@ def _ranges(nums: list[int]) -> str:
 # limits: run in a child process
 
 
-def _vm_size() -> int:
-    """This process's current address-space size in bytes (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover - not Linux
-        pass
-    return 0
 
-
-def _child(conn, data: bytes, name: str, memory_mb: int, cpu_s: float) -> None:
-    try:
-        limit = _vm_size() + int(memory_mb) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        cpu = int(cpu_s) + 2  # backstop: the parent kills the child at cpu_s wall-clock seconds
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-    except (ValueError, OSError):  # pragma: no cover - a platform without these limits
-        pass
-    try:
-        conn.send(("ok", extract(data, name)))
-    except MemoryError:
-        conn.send(("error", "DocumentTooLarge", f"{name}: over the {memory_mb} MB memory cap"))
-    except ExtractionError as e:
-        conn.send(("error", type(e).__name__, str(e)))
-    except BaseException as e:  # noqa: BLE001 - reported to the parent as unreadable
-        conn.send(("error", "UnreadableDocument", f"{name}: {type(e).__name__}: {e}"))
-    finally:
-        conn.close()
-
-
-_ERRORS = {cls.__name__: cls for cls in (DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument)}
-
-
-def extract_with_limits(data: bytes, name: str, timeout_s: float = DEFAULT_TIMEOUT_S,
-                        memory_mb: int = DEFAULT_MEMORY_MB, start_method: str | None = None) -> RawDocument:
-    """`extract` in a child process with a wall-clock limit and an address-space cap.
-
-    Exceeding either raises `DocumentTooLarge` naming the limit; the documented errors
-    of `extract` come through as themselves. On Linux the child is forked (~15 ms; it
-    starts with the libraries imported) while this process holds the PDFium lock, so
-    no other thread of a threaded caller is inside PDFium at the fork. `start_method`
-    ("forkserver", "spawn") trades ~100-200 ms a document for a child that never
-    shares the caller's state; those need an importable `__main__`."""
-    methods = multiprocessing.get_all_start_methods()
-    method = start_method or ("fork" if "fork" in methods else "spawn")
-    ctx = multiprocessing.get_context(method)
-    if method == "forkserver":
-        ctx.set_forkserver_preload([__name__])
-    recv, send = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(send, data, name, memory_mb, timeout_s), daemon=True)
-    with _PDFIUM_LOCK:
-        proc.start()
-    send.close()
-    try:
-        if not recv.poll(timeout_s):
-            raise DocumentTooLarge(f"{name}: reading took longer than the {timeout_s:g} s time limit")
-        try:
-            msg = recv.recv()
-        except EOFError:
-            proc.join(2)
-            code = proc.exitcode
-            how = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise DocumentTooLarge(
-                f"{name}: the reader process died ({how}) without an answer, most likely at the "
-                f"{memory_mb} MB memory cap (or the {timeout_s:g} s CPU backstop)") from None
-    finally:
-        recv.close()
-        if proc.is_alive():
-            proc.kill()
-        proc.join(2)
-    if msg[0] == "ok":
-        return msg[1]
-    _kind, cls_name, text = msg
-    raise _ERRORS.get(cls_name, UnreadableDocument)(text)
-
-
-if os.environ.get("OGI_PDF_GEOMETRY") in ("pdfium", "pdfplumber"):  # pragma: no cover - manual switch
-    GEOMETRY = os.environ["OGI_PDF_GEOMETRY"]

@@ -17,6 +17,7 @@ from extractors.charset import decode_text
 from extractors.errors import EmptyDocument
 from extractors.records import Cell as C
 from extractors.records import RawDocument, Row
+from extractors.settings import DEFAULT, Settings
 from extractors.tables.cells import is_value_like
 
 _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
@@ -25,7 +26,7 @@ _BOOKMARK_RE = re.compile(r"\[bookmark:[^\]]*\]")
 _HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+\s*[、.．]\s*\S)")
 
 
-def extract(data: bytes, name: str) -> RawDocument:
+def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     text, encoding = decode_text(data, name)
     text = _BOOKMARK_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():

@@ -1,0 +1,90 @@
+"""The run's settings: one validated object, passed explicitly from the CLI and the flows
+down to the readers, the matcher and the sandbox (no module globals).
+
+`Settings()` is the default everyone gets; a bad value is rejected by name::
+
+    >>> Settings(scorer="fuzzzy")
+    Traceback (most recent call last):
+    ValueError: Settings.scorer must be one of 'fuzzy', 'exact', not 'fuzzzy'
+
+The object is frozen and picklable, so it travels with a batch to a worker process or a
+Dask worker unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+
+SCORERS = ("fuzzy", "exact")  # fuzzy: the real matcher; exact: the baseline of `ogi eval`
+PDF_GEOMETRIES = ("pdfium", "pdfplumber")  # where the geometry of a PDF's table pages comes from
+SANDBOXABLE_FORMATS = ("txt", "html", "docx", "pdf")
+
+# Per-document limits of the reader sandbox (measured on this 2-core machine, one core,
+# pdfium geometry): hongze-2024 (5 pages) takes ~0.05 s of CPU, the 39-page bench-40-pages
+# fixture ~0.25 s, and even the slow pdfplumber geometry stays under 1 s for them. 60 s is
+# more than 100x the slowest real report and bounds a pathological file's cost in a batch.
+DEFAULT_TIMEOUT_S = 60.0
+# Memory: address space the sandboxed reader may add to what it had when it started
+# (RLIMIT_AS is set to the forked child's VmSize + this). Reading a report adds 5-7 MB of
+# address space (VmPeak - VmSize measured for hongze-2024 and bench-40-pages, with both
+# geometries); 1 GB is two orders of magnitude above that and far below the 24 GB machine,
+# so only a runaway parse (decompression bomb, huge inline image, pathological content
+# stream) reaches it.
+DEFAULT_MEMORY_MB = 1024
+# Input files larger than this are not read (a report is a few MB at most; 200 MB guards memory).
+DEFAULT_MAX_INPUT_BYTES = 200 * 1024 * 1024
+# Formats read in the sandbox by default: PDF, whose parser is the one seen to run away
+# (pdfplumber on pathological content streams). The other readers have their own size caps.
+DEFAULT_SANDBOXED = ("pdf",)
+# Environment variable that switches the PDF geometry for a manual cross-check run.
+GEOMETRY_ENV = "OGI_PDF_GEOMETRY"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How documents are read. Every field is checked in `__post_init__`."""
+
+    scorer: str = "fuzzy"
+    pdf_geometry: str = "pdfium"
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int = DEFAULT_MEMORY_MB
+    max_input_bytes: int = DEFAULT_MAX_INPUT_BYTES
+    sandboxed_formats: tuple[str, ...] = DEFAULT_SANDBOXED
+
+    def __post_init__(self) -> None:
+        if self.scorer not in SCORERS:
+            raise ValueError(f"Settings.scorer must be one of {_names(SCORERS)}, not {self.scorer!r}")
+        if self.pdf_geometry not in PDF_GEOMETRIES:
+            raise ValueError(f"Settings.pdf_geometry must be one of {_names(PDF_GEOMETRIES)}, "
+                             f"not {self.pdf_geometry!r}")
+        for name in ("timeout_s", "memory_mb", "max_input_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+                raise ValueError(f"Settings.{name} must be a positive number, not {value!r}")
+        object.__setattr__(self, "sandboxed_formats", tuple(self.sandboxed_formats))
+        unknown = [f for f in self.sandboxed_formats if f not in SANDBOXABLE_FORMATS]
+        if unknown:
+            raise ValueError(f"Settings.sandboxed_formats: unknown format(s) {', '.join(map(repr, unknown))}")
+
+    def with_(self, **changes) -> Settings:
+        """A copy with some fields changed (validated again)."""
+        bad = set(changes) - {f.name for f in fields(self)}
+        if bad:
+            raise ValueError(f"Settings has no field(s) {', '.join(sorted(bad))}")
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        """The defaults, with `OGI_PDF_GEOMETRY` from the environment, then `overrides`."""
+        env = {}
+        if os.environ.get(GEOMETRY_ENV):
+            env["pdf_geometry"] = os.environ[GEOMETRY_ENV]
+        return cls(**{**env, **overrides})
+
+
+def _names(options: tuple[str, ...]) -> str:
+    return ", ".join(repr(o) for o in options)
+
+
+DEFAULT = Settings()
