@@ -35,7 +35,6 @@ it again to connect, so a DNS answer that changes in between (DNS rebinding) is 
 
 from __future__ import annotations
 
-import codecs
 import hashlib
 import ipaddress
 import json
@@ -58,6 +57,8 @@ import httpx
 import yaml
 from lxml import etree
 from lxml import html as lxml_html
+
+from extractors.charset import decode_html
 
 
 def _package_version() -> str:
@@ -106,9 +107,6 @@ MAX_ROBOTS_CRAWL_DELAY_SECONDS = 30.0
 MAX_DOWNLOAD_SECONDS = 600.0
 # Streamed downloads are read in chunks of this size.
 CHUNK_BYTES = 64 * 1024
-# Browsers look for <meta charset> in the first 1024 bytes; Word-exported pages put long
-# <style> blocks first, so look as far as the HTML extractor does.
-CHARSET_SCAN_BYTES = 64 * 1024
 # A candidate page holding this many report links and neither a table nor an attachment is
 # a (sub-)listing, e.g. a per-year column, not a report (a report links at most 上一篇/下一篇).
 LISTING_MIN_REPORT_LINKS = 3
@@ -458,36 +456,6 @@ def safe_filename(url: str, proposed: str | None, ext: str) -> str:
     name = f"{stem}-{digest}{ext}"
     assert "/" not in name and "\\" not in name and not name.startswith(".")
     return name
-
-
-def _meta_charset(head: bytes) -> str | None:
-    m = re.search(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", head, re.I)
-    return m.group(1).decode("ascii", "ignore") if m else None
-
-
-def _codec(label: str | None) -> str | None:
-    if not label:
-        return None
-    try:
-        name = codecs.lookup(label.strip().lower()).name
-    except LookupError:
-        return None
-    # GB2312/GBK pages routinely use characters outside their charset: read as the superset.
-    return "gb18030" if name in ("gb2312", "gbk") else name
-
-
-def decode_html(data: bytes, header_charset: str | None = None) -> str:
-    """Text of an HTML page: the HTTP charset, then <meta charset>, then UTF-8, then GB18030,
-    each tried strictly; the first declared charset with replacement as the last resort."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace")
-    declared = [c for c in (_codec(header_charset), _codec(_meta_charset(data[:CHARSET_SCAN_BYTES]))) if c]
-    for enc in dict.fromkeys([*declared, "utf-8", "gb18030"]):
-        try:
-            return data.decode(enc)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return data.decode(declared[0] if declared else "utf-8", errors="replace")
 
 
 @dataclass

@@ -35,11 +35,11 @@ holds it, the outer cell keeping only its own text.
 
 from __future__ import annotations
 
-import codecs
 import re
 
 from lxml import etree
 
+from extractors.charset import decode_html_document
 from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument
 from extractors.records import Cell, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
@@ -55,18 +55,10 @@ MAX_ROWSPAN = 65534
 # positions (e.g. colspan=1000 on hundreds of rows) is skipped with a note rather than
 # allocating millions of cells.
 MAX_TABLE_CELLS = 200_000
-# How far into the bytes to look for <meta charset> / http-equiv. Browsers look at the
-# first 1024 bytes; Word-exported pages put long <style> blocks first, so look further.
-CHARSET_SCAN_BYTES = 64 * 1024
 # A table one of whose cells holds more than this many characters, and most of the
 # table's text, is page layout rather than data (report cells are numbers and labels
 # of at most ~50 characters).
 LAYOUT_CELL_CHARS = 150
-# A declared charset that leaves at most this many undecodable byte sequences (or one
-# per thousand characters) is kept, decoding leniently, rather than replaced by a guess.
-MAX_BAD_SEQUENCES = 3
-# Bytes looked at when guessing a charset (charset-normalizer is slow on whole pages).
-DETECT_SAMPLE_BYTES = 200_000
 # Weight of link text against plain text when choosing the article container.
 LINK_PENALTY = 2.0
 
@@ -188,169 +180,8 @@ _CELL_BLOCKS = tuple(
 _BR = "\ufdd0"  # line-break marker written into the tree (a Unicode noncharacter: never in real text)
 _WS_RUN = re.compile(r"[ \t\r\n\f\u00a0\u200b\ufeff]+")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9_.:\-]+)", re.I)
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _STRIP = " \t\r\n\f\u00a0\u3000\u2002\u2003\u2009\u200b\ufeff"
-
-# Declared names that are all decoded as GB18030 (a superset of GB2312 and GBK);
-# browsers do the same for gb2312/gbk labels.
-_GB_FAMILY = frozenset(
-    {
-        "gb2312",
-        "gbk",
-        "gb_2312-80",
-        "gb_2312",
-        "x-gbk",
-        "cp936",
-        "ms936",
-        "euc-cn",
-        "csgb2312",
-        "chinese",
-        "iso-ir-58",
-        "gb18030",
-    }
-)
-_SINGLE_BYTE_WESTERN = frozenset({"iso8859-1", "latin-1", "cp1252", "ascii"})
-
-
-# --- decoding ------------------------------------------------------------------
-
-
-def _norm_charset(label: str) -> str | None:
-    """Python codec name for a declared charset label, or None if unknown."""
-    label = label.strip().lower()
-    if label in _GB_FAMILY:
-        return "gb18030"
-    if label in ("big5", "big5-hkscs", "x-x-big5", "cn-big5"):
-        return "big5hkscs"
-    if label in ("unicode", "utf8"):
-        return "utf-8"
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
-        return None
-
-
-def _decode(data: bytes, name: str) -> tuple[str, str, list[tuple[str, str]]]:
-    """Decode the page; return (text, how, notes)."""
-    notes: list[tuple[str, str]] = []
-    for bom, enc in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if data.startswith(bom):
-            text = data[len(bom) :].decode(enc, errors="replace")
-            if enc != "utf-8":
-                notes.append(("encoding", f"html {enc} from byte-order mark"))
-            return text, f"{enc} (BOM)", notes
-
-    head = data[:CHARSET_SCAN_BYTES]
-    declared_label = None
-    source = None
-    m = _XML_ENCODING.search(head)
-    if m:
-        declared_label, source = m.group(1).decode("ascii", "replace"), "xml declaration"
-    m = _META_CHARSET.search(head)
-    if m:
-        declared_label, source = m.group(1).decode("ascii", "replace"), "meta"
-    declared = _norm_charset(declared_label) if declared_label else None
-    if declared_label and declared is None:
-        notes.append(("encoding", f"html charset {declared_label!r} from {source} is unknown; detecting"))
-
-    if declared and not (declared in _SINGLE_BYTE_WESTERN and _has_high_bytes(data)):
-        try:
-            text = data.decode(declared)
-        except (UnicodeDecodeError, LookupError):
-            pass
-        else:
-            if declared != "utf-8":
-                label = declared_label.lower()
-                as_ = f" (decoded as {declared})" if label != declared else ""
-                notes.append(("encoding", f"html charset {label} from {source}{as_}"))
-            return text, f"{declared} ({source})", notes
-
-    # Undeclared, or the declaration does not fit the bytes.
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        if declared and declared != "utf-8":
-            notes.append(
-                (
-                    "encoding",
-                    f"html declares {declared_label.lower()} ({source}) but the bytes are utf-8; read as utf-8",
-                )
-            )
-        return text, "utf-8" + (" (declaration ignored)" if declared else " (undeclared)"), notes
-
-    # A few bad bytes (a truncated character, a pasted fragment) in an otherwise valid
-    # page: keep the declared charset, else utf-8, decoding leniently. With many bad
-    # bytes the label is simply wrong (a GBK page labelled utf-8) and a guess is made.
-    limit = max(MAX_BAD_SEQUENCES, len(data) // 1000)
-    candidates = [declared] if declared and declared not in _SINGLE_BYTE_WESTERN else []
-    if "utf-8" not in candidates:
-        candidates.append("utf-8")
-    for enc in candidates:
-        text = data.decode(enc, errors="replace")
-        bad = text.count("\ufffd")
-        if bad <= limit:
-            if enc == declared:
-                what = f"html charset {declared_label.lower()} from {source} (decoded as {enc})"
-            elif declared:
-                what = f"html declares {declared_label.lower()} ({source}) but reads as {enc}"
-            else:
-                what = f"html charset undeclared, read as {enc}"
-            msg = f"{what}; {bad} undecodable byte sequence(s) replaced"
-            notes.append(("encoding", msg))
-            return text, f"{enc} (lenient)", notes
-    guess = _detect(data)
-    enc = guess or "gb18030"
-    text = data.decode(enc, errors="replace")
-    what = f"detected {enc}" if guess else "no charset found; decoded as gb18030"
-    if declared:
-        what = f"declared {declared_label.lower()} does not fit the bytes; {what}"
-    notes.append(("encoding", f"html {what}"))
-    return text, f"{enc} (detected)" if guess else "gb18030 (fallback)", notes
-
-
-def _has_high_bytes(data: bytes) -> bool:
-    return any(b > 0x7F for b in data[:200_000])
-
-
-_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-
-
-def _detect(data: bytes) -> str | None:
-    """Guess the charset of undeclared (or wrongly declared) bytes.
-
-    Pages here are Chinese: bytes that decode strictly as GB18030 into mostly CJK
-    characters are GB18030; anything else goes to charset-normalizer, whose answer is
-    mapped to a codec name (GBK family -> gb18030).
-    """
-    sample = data[:DETECT_SAMPLE_BYTES]
-    text = sample.decode("gb18030", errors="replace")
-    # A cut sample may end inside a character: allow one replacement there.
-    allowed = 1 if len(data) > len(sample) else 0
-    if text.count("\ufffd") > allowed:
-        text = None
-    if text is not None:
-        non_ascii = len(_NON_ASCII.findall(text))
-        if non_ascii and len(_CJK.findall(text)) >= 0.8 * non_ascii:
-            return "gb18030"
-    try:
-        from charset_normalizer import from_bytes
-
-        best = from_bytes(sample).best()
-    except Exception:  # noqa: BLE001 - detection is best effort
-        return None
-    if best is None:
-        return None
-    return _norm_charset(best.encoding.replace("_", "-")) or best.encoding
-
 
 # --- parsing and cleaning ----------------------------------------------------------
 
@@ -737,7 +568,7 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
         raise EmptyDocument(f"{name}: empty file")
     if len(data) > MAX_HTML_BYTES:
         raise DocumentTooLarge(f"{name}: {len(data)} bytes of HTML exceeds the cap of {MAX_HTML_BYTES}")
-    text, how, notes = _decode(data, name)
+    text, how, notes = decode_html_document(data, name)
     # (libxml2 turns stray control characters into U+FFFD itself.)
     text = _XML_DECL.sub("", text, count=1)
     if not text.strip():
