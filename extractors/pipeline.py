@@ -19,14 +19,12 @@ from extractors.formats import reader_for
 from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
-from extractors.records import Assembly, DocResult, RawDocument
+from extractors.records import EXTRACTOR_VERSION, Assembly, DocResult, RawDocument
 from extractors.sandbox import read_limited
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
 from schemas import schema
 
-# Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
-EXTRACTOR_VERSION = "0.1.0"
 # Share of the template's cells that must be found for a report to count as complete.
 # 1.0: any missing or unreadable cell makes the report `partial`.
 COMPLETE_SHARE = 1.0

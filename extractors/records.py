@@ -17,6 +17,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+# Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
+EXTRACTOR_VERSION = "0.1.0"
+
+
 
 @dataclass
 class Cell:
@@ -39,6 +43,9 @@ class Row:
     # Every cell is a real cell in printed order (a grid row, or one line per cell), so an
     # empty cell is a blank value; False where empty cells may be layout debris (stray tabs).
     positional: bool = False
+    # (table, canonical row key) when the reader already identified the row (the flattened-
+    # text reader finds rows by their canonical labels); None: the assembler matches the label.
+    key: tuple[str, str] | None = None
 
     @property
     def text(self) -> str:

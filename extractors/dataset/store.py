@@ -34,8 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from extractors.pipeline import EXTRACTOR_VERSION
-from extractors.records import DocResult
+from extractors.records import EXTRACTOR_VERSION, DocResult
 from schemas import FINDINGS, REPORTS, VALUES
 
 FILES = {"reports": ("reports.parquet", REPORTS), "values": ("values.parquet", VALUES),
