@@ -1,0 +1,67 @@
+"""Which template a report follows, and which table a heading or header row opens.
+
+Both read `schemas/template-rules.yaml` (`templates.*.markers`, `sections`) through
+`extractors.template.rules`; the text is compared in its normalised form (half-width,
+simplified, no whitespace).
+"""
+
+from __future__ import annotations
+
+from extractors.labels.normalize import normalize_text, squash_spaces
+from extractors.template.rules import rules
+
+# Markers listed as evidence in `template_evidence`.
+EVIDENCE_MARKERS = 4
+
+
+def _norm(text: str) -> str:
+    return squash_spaces(normalize_text(text))
+
+
+def detect_template(text: str, year: int | None = None) -> tuple[str | None, str]:
+    """(template, evidence): the template whose markers the text prints most, else the
+    template covering `year`, else (None, why)."""
+    t = _norm(text)
+    hits = {name: [m for m in info.markers if m in t] for name, info in rules().templates.items()}
+    ranked = sorted(hits.items(), key=lambda kv: -len(kv[1]))
+    if len(ranked) > 1 and len(ranked[0][1]) != len(ranked[1][1]):
+        name, found = ranked[0]
+        return name, f"labels: {', '.join(found[:EVIDENCE_MARKERS])}"
+    if year:
+        name = rules().template_for_year(year)
+        if name is None:  # a year before the first template: the earliest one
+            name = min(rules().templates.values(), key=lambda i: i.first_year).name
+        return name, f"year {year}"
+    return None, "no template markers and no year"
+
+
+def heading_section(text: str) -> str | None:
+    """The table a heading line opens, 'end' for the sections after the tables, else None."""
+    sec = rules().sections
+    t = _norm(text)
+    if not t or len(t) > sec["max_heading_chars"]:
+        return None
+    tables = sec["tables"]
+    for table in sec["match_order"]:
+        spec = tables[table]
+        if any(p in t for p in spec.get("phrases_any", ())) or \
+                (spec.get("phrases_all") and all(p in t for p in spec["phrases_all"])):
+            return table
+    if any(p in t for p in sec["end_phrases"]):
+        return "end"
+    return None
+
+
+def header_table(joined: str) -> str | None:
+    """The table a header row's text (normalised, joined) belongs to, by its content words."""
+    for table, hints in rules().sections["header_hints"].items():
+        if any(h in joined for h in hints):
+            return table
+    return None
+
+
+def is_caption(text: str) -> bool:
+    """A short caption line between table-2 blocks (第二十条第（五）项)."""
+    sec = rules().sections
+    return sec["caption_phrase"] in text and len(text) < sec["max_heading_chars"]
+
