@@ -17,10 +17,11 @@ import pytest
 from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument
 from extractors.formats.pdf import page as pdf_page
 from extractors.formats.pdf import reader as P
-from extractors.formats.pdf.geometry import Char, PartCell, TablePart
+from extractors.formats.pdf.cluster import cluster, nearest, union
+from extractors.formats.pdf.geometry import Char, PartCell, TablePart, Transform, edge
 from extractors.formats.pdf.page import analyse_deep, is_table_page
 from extractors.formats.pdf.stitch import build_grid, repair_seams
-from extractors.formats.pdf.text import cell_text
+from extractors.formats.pdf.text import cell_text, is_value, join
 from extractors.records import RawDocument
 from extractors.settings import Settings
 
@@ -435,6 +436,55 @@ def test_a_blank_label_below_a_single_row_label_is_not_filled():
     rows, _pages = repair_seams(grid, starts, pages, [], 1)
     assert [g.text for g in rows[1]] == ["（六）其他处理", "", "0"]
     assert len(rows) == 2
+
+
+def test_a_header_row_repeated_on_the_next_page_is_dropped():
+    head = [PartCell(0, 200, 0, 1, "项目"), PartCell(200, 260, 0, 1, "数量")]
+    top = _part(1, [*head, PartCell(0, 200, 1, 2, "（一）新收"), PartCell(200, 260, 1, 2, "3")], 2)
+    again = [PartCell(0, 200, 0, 1, "项目"), PartCell(200, 260, 0, 1, "数量")]
+    bottom = _part(2, [*again, PartCell(0, 200, 1, 2, "（二）结转"), PartCell(200, 260, 1, 2, "4")], 2)
+    grid, starts, pages = build_grid([top, bottom])
+    notes: list = []
+    rows, row_pages = repair_seams(grid, starts, pages, notes, 1)
+    assert [[g.text for g in r] for r in rows] == [["项目", "数量"], ["（一）新收", "3"], ["（二）结转", "4"]]
+    assert row_pages == [1, 1, 2]
+    assert notes[0][0] == "pdf_header_repeated"
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def test_clustering_of_coordinates():
+    assert cluster([10.0, 1.0, 1.5], 1.0) == [1.25, 10.0]
+    assert [nearest([0.0, 10.0, 20.0], v) for v in (-3, 5, 14, 16, 99)] == [0, 0, 1, 2, 2]
+    assert union([(10.0, 12.0), (0.0, 2.0), (2.5, 4.0)]) == [[0.0, 4.0], [10.0, 12.0]]
+
+
+def test_ruling_segments_become_edges_and_slanted_ones_do_not():
+    v = edge((10.0, 0.0), (10.4, 50.0))
+    assert v is not None and v["orientation"] == "v" and v["x0"] == pytest.approx(10.2) and v["height"] == 50.0
+    h = edge((30.0, 5.0), (0.0, 5.0))
+    assert h is not None and h["orientation"] == "h" and (h["x0"], h["x1"]) == (0.0, 30.0)
+    assert edge((0.0, 0.0), (20.0, 20.0)) is None
+    assert edge((5.0, 5.0), (5.0, 5.5)) is None  # a dot
+
+
+def test_a_rotated_page_swaps_width_and_height():
+    tf = Transform((0.0, 0.0, 600.0, 800.0), 90)
+    assert (tf.width, tf.height) == (800.0, 600.0)
+    assert tf.box(0.0, 0.0, 10.0, 20.0) == (0.0, 0.0, 20.0, 10.0)
+    assert Transform((0.0, 0.0, 600.0, 800.0), 0).pt(10.0, 790.0) == (10.0, 10.0)
+
+
+def test_values_and_joins():
+    assert is_value("１２") and is_value("1,234") and is_value("—") and is_value("12%")
+    assert not is_value("合计") and not is_value("")
+    assert join("abc", "def") == "abc def" and join("不予", "公开") == "不予公开" and join("", "x") == "x"
+
+
+def test_page_ranges_in_the_detail_line():
+    assert P.ranges([7, 1, 2, 3, 5]) == "1-3, 5, 7"
+    assert P.ranges([]) == ""
 
 
 # ---------------------------------------------------------------------------- cost
