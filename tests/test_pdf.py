@@ -15,7 +15,13 @@ from pathlib import Path
 import pytest
 
 from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument
+from extractors.formats.pdf import page as pdf_page
 from extractors.formats.pdf import reader as P
+from extractors.formats.pdf.cluster import cluster, nearest, union
+from extractors.formats.pdf.geometry import Char, PartCell, TablePart, Transform, edge
+from extractors.formats.pdf.page import analyse_deep, is_table_page
+from extractors.formats.pdf.stitch import build_grid, repair_seams
+from extractors.formats.pdf.text import cell_text, is_value, join
 from extractors.records import RawDocument
 from extractors.settings import Settings
 
@@ -374,25 +380,25 @@ def test_a_row_split_by_the_page_break_is_put_back_together():
 
 
 def _part(page, cells, nrows):
-    return P._Part(page, (0.0, 0.0, 400.0, 100.0), cells, nrows, True)
+    return TablePart(page, (0.0, 0.0, 400.0, 100.0), cells, nrows, True)
 
 
 def test_a_merged_label_cut_by_the_break_is_joined():
     # （三）不予公 at the foot of one page, 开 at the head of the next (seed s004's layout)
     top = _part(1, [
-        P._PCell(0, 100, 0, 3, "（三）不予公", wrapped=True),
-        P._PCell(100, 300, 0, 1, "1.属于国家秘密"), P._PCell(300, 400, 0, 1, "0"),
-        P._PCell(100, 300, 1, 2, "2.其他法律行政法规禁止公开"), P._PCell(300, 400, 1, 2, "0"),
-        P._PCell(100, 300, 2, 3, "3.危及“三安全一稳定”"), P._PCell(300, 400, 2, 3, "1"),
+        PartCell(0, 100, 0, 3, "（三）不予公", wrapped=True),
+        PartCell(100, 300, 0, 1, "1.属于国家秘密"), PartCell(300, 400, 0, 1, "0"),
+        PartCell(100, 300, 1, 2, "2.其他法律行政法规禁止公开"), PartCell(300, 400, 1, 2, "0"),
+        PartCell(100, 300, 2, 3, "3.危及“三安全一稳定”"), PartCell(300, 400, 2, 3, "1"),
     ], 3)
     bottom = _part(2, [
-        P._PCell(0, 100, 0, 2, "开"),
-        P._PCell(100, 300, 0, 1, "4.保护第三方合法权益"), P._PCell(300, 400, 0, 1, "0"),
-        P._PCell(100, 300, 1, 2, "5.属于三类内部事务信息"), P._PCell(300, 400, 1, 2, "2"),
+        PartCell(0, 100, 0, 2, "开"),
+        PartCell(100, 300, 0, 1, "4.保护第三方合法权益"), PartCell(300, 400, 0, 1, "0"),
+        PartCell(100, 300, 1, 2, "5.属于三类内部事务信息"), PartCell(300, 400, 1, 2, "2"),
     ], 2)
-    grid, starts, pages = P._grid([top, bottom])
+    grid, starts, pages = build_grid([top, bottom])
     notes: list = []
-    rows, row_pages = P._stitch_fix(grid, starts, pages, notes, 1)
+    rows, row_pages = repair_seams(grid, starts, pages, notes, 1)
     assert [r[0].text for r in rows] == ["（三）不予公开"] * 5
     assert row_pages == [1, 1, 1, 2, 2]
     assert notes and notes[0][0] == "pdf_label_cut"
@@ -400,36 +406,85 @@ def test_a_merged_label_cut_by_the_break_is_joined():
 
 def test_a_number_wrapped_across_the_break_is_put_back_together():
     # full-width digits in a narrow cell: １２ at the foot of a page, ５ at the head of the next
-    top = _part(1, [P._PCell(0, 200, 0, 1, "（七）总计"), P._PCell(200, 230, 0, 1, "１２", wrapped=True),
-                    P._PCell(230, 260, 0, 1, "０")], 1)
-    bottom = _part(2, [P._PCell(0, 200, 0, 1, ""), P._PCell(200, 230, 0, 1, "５"), P._PCell(230, 260, 0, 1, "")], 1)
-    grid, starts, pages = P._grid([top, bottom])
-    rows, _pages = P._stitch_fix(grid, starts, pages, [], 1)
+    top = _part(1, [PartCell(0, 200, 0, 1, "（七）总计"), PartCell(200, 230, 0, 1, "１２", wrapped=True),
+                    PartCell(230, 260, 0, 1, "０")], 1)
+    bottom = _part(2, [PartCell(0, 200, 0, 1, ""), PartCell(200, 230, 0, 1, "５"), PartCell(230, 260, 0, 1, "")], 1)
+    grid, starts, pages = build_grid([top, bottom])
+    rows, _pages = repair_seams(grid, starts, pages, [], 1)
     assert [[g.text for g in r] for r in rows] == [["（七）总计", "１２５", "０"]]
 
 
 def test_a_number_wrapped_inside_its_cell_is_not_flagged_fused():
-    ch = [P._Char("１", 0, 0, 10, 10), P._Char("２", 10, 0, 20, 10), P._Char("５", 0, 12, 10, 22)]
-    assert P._cell_text(ch, width=24)[:2] == ("１２５", False)
+    ch = [Char("１", 0, 0, 10, 10), Char("２", 10, 0, 20, 10), Char("５", 0, 12, 10, 22)]
+    assert cell_text(ch, width=24)[:2] == ("１２５", False)
     # two numbers stacked in a wide cell may be two values: flagged
-    stacked = [P._Char("1", 40, 0, 45, 10), P._Char("7", 40, 12, 45, 22)]
-    assert P._cell_text(stacked, width=120)[:2] == ("17", True)
+    stacked = [Char("1", 40, 0, 45, 10), Char("7", 40, 12, 45, 22)]
+    assert cell_text(stacked, width=120)[:2] == ("17", True)
 
 
 def test_a_blank_label_below_a_single_row_label_is_not_filled():
     # hongze's （六）其他处理 row has an empty label cell; at the top of a page it must
     # not inherit the label above it
     top = _part(1, [
-        P._PCell(0, 100, 0, 1, "（五）不予处理"), P._PCell(100, 300, 0, 1, "5.要求行政机关确认或重新出具已获取信息"),
-        P._PCell(300, 400, 0, 1, "0"),
+        PartCell(0, 100, 0, 1, "（五）不予处理"), PartCell(100, 300, 0, 1, "5.要求行政机关确认或重新出具已获取信息"),
+        PartCell(300, 400, 0, 1, "0"),
     ], 1)
     bottom = _part(2, [
-        P._PCell(0, 100, 0, 1, "（六）其他处理"), P._PCell(100, 300, 0, 1, ""), P._PCell(300, 400, 0, 1, "0"),
+        PartCell(0, 100, 0, 1, "（六）其他处理"), PartCell(100, 300, 0, 1, ""), PartCell(300, 400, 0, 1, "0"),
     ], 1)
-    grid, starts, pages = P._grid([top, bottom])
-    rows, _pages = P._stitch_fix(grid, starts, pages, [], 1)
+    grid, starts, pages = build_grid([top, bottom])
+    rows, _pages = repair_seams(grid, starts, pages, [], 1)
     assert [g.text for g in rows[1]] == ["（六）其他处理", "", "0"]
     assert len(rows) == 2
+
+
+def test_a_header_row_repeated_on_the_next_page_is_dropped():
+    head = [PartCell(0, 200, 0, 1, "项目"), PartCell(200, 260, 0, 1, "数量")]
+    top = _part(1, [*head, PartCell(0, 200, 1, 2, "（一）新收"), PartCell(200, 260, 1, 2, "3")], 2)
+    again = [PartCell(0, 200, 0, 1, "项目"), PartCell(200, 260, 0, 1, "数量")]
+    bottom = _part(2, [*again, PartCell(0, 200, 1, 2, "（二）结转"), PartCell(200, 260, 1, 2, "4")], 2)
+    grid, starts, pages = build_grid([top, bottom])
+    notes: list = []
+    rows, row_pages = repair_seams(grid, starts, pages, notes, 1)
+    assert [[g.text for g in r] for r in rows] == [["项目", "数量"], ["（一）新收", "3"], ["（二）结转", "4"]]
+    assert row_pages == [1, 1, 2]
+    assert notes[0][0] == "pdf_header_repeated"
+
+
+# ---------------------------------------------------------------------------- small helpers
+
+
+def test_clustering_of_coordinates():
+    assert cluster([10.0, 1.0, 1.5], 1.0) == [1.25, 10.0]
+    assert [nearest([0.0, 10.0, 20.0], v) for v in (-3, 5, 14, 16, 99)] == [0, 0, 1, 2, 2]
+    assert union([(10.0, 12.0), (0.0, 2.0), (2.5, 4.0)]) == [[0.0, 4.0], [10.0, 12.0]]
+
+
+def test_ruling_segments_become_edges_and_slanted_ones_do_not():
+    v = edge((10.0, 0.0), (10.4, 50.0))
+    assert v is not None and v["orientation"] == "v" and v["x0"] == pytest.approx(10.2) and v["height"] == 50.0
+    h = edge((30.0, 5.0), (0.0, 5.0))
+    assert h is not None and h["orientation"] == "h" and (h["x0"], h["x1"]) == (0.0, 30.0)
+    assert edge((0.0, 0.0), (20.0, 20.0)) is None
+    assert edge((5.0, 5.0), (5.0, 5.5)) is None  # a dot
+
+
+def test_a_rotated_page_swaps_width_and_height():
+    tf = Transform((0.0, 0.0, 600.0, 800.0), 90)
+    assert (tf.width, tf.height) == (800.0, 600.0)
+    assert tf.box(0.0, 0.0, 10.0, 20.0) == (0.0, 0.0, 20.0, 10.0)
+    assert Transform((0.0, 0.0, 600.0, 800.0), 0).pt(10.0, 790.0) == (10.0, 10.0)
+
+
+def test_values_and_joins():
+    assert is_value("１２") and is_value("1,234") and is_value("—") and is_value("12%")
+    assert not is_value("合计") and not is_value("")
+    assert join("abc", "def") == "abc def" and join("不予", "公开") == "不予公开" and join("", "x") == "x"
+
+
+def test_page_ranges_in_the_detail_line():
+    assert P.ranges([7, 1, 2, 3, 5]) == "1-3, 5, 7"
+    assert P.ranges([]) == ""
 
 
 # ---------------------------------------------------------------------------- cost
@@ -453,16 +508,16 @@ def test_a_dense_grid_of_lines_is_not_searched_for_tables():
         edges.append({"x0": 0, "x1": 600, "top": y, "bottom": y, "doctop": y, "width": 600, "height": 0,
                       "orientation": "h", "object_type": "line"})
     notes: list = []
-    parts, _left = P._analyse_deep(1, [P._Char("信", 20, 20, 30, 30)], edges, 600.0, notes)
+    parts, _left = analyse_deep(1, [Char("信", 20, 20, 30, 30)], edges, 600.0, notes)
     assert parts == [] and notes[0][0] == "pdf_drawing_skipped"
 
 
 def test_table_vocabulary_scoring():
-    assert not P._is_table_page("有效降低行政复议、行政诉讼发生率，不予公开依据更加规范。")
-    assert P._is_table_page("行政复议 结果维持 结果纠正")
-    assert P._is_table_page("信息内容 本年制发件数")
-    assert not P._is_table_page("2024年，我区在政府网站平台主动发布各类政府信息2428条。")
-    assert P._is_table_page("信息內容 本年制發件數")  # traditional characters (zh-TW copies)
+    assert not is_table_page("有效降低行政复议、行政诉讼发生率，不予公开依据更加规范。")
+    assert is_table_page("行政复议 结果维持 结果纠正")
+    assert is_table_page("信息内容 本年制发件数")
+    assert not is_table_page("2024年，我区在政府网站平台主动发布各类政府信息2428条。")
+    assert is_table_page("信息內容 本年制發件數")  # traditional characters (zh-TW copies)
 
 
 @pytest.mark.parametrize("name", ["hongze-2024.pdf", "unruled-gb2021-no-borders.pdf", "label-cut-across-pages.pdf"])
@@ -495,7 +550,7 @@ def test_a_layout_error_on_one_page_keeps_its_text(monkeypatch):
     def boom(*a, **k):
         raise ValueError("unexpected layout")
 
-    monkeypatch.setattr(P, "_analyse_deep", boom)
+    monkeypatch.setattr(pdf_page, "analyse_deep", boom)
     doc = P.extract(HONGZE.read_bytes(), "hongze-2024.pdf")
     assert not any(r.kind == "table" for r in doc.rows)
     assert any(k == "pdf_table_error" for k, _ in doc.notes)

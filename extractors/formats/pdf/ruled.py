@@ -1,0 +1,165 @@
+"""Ruled tables: pdfplumber's table finder (lines strategy: snap, join, intersections,
+cells, tables) fed with our ruling edges, then every character placed into its cell by
+one grid look-up.
+
+    ruled_parts(page_no, chars, edges, width) -> (parts, characters left over)
+
+A ruled "table" with text in one cell only (a frame, a shaded box) is not a table; one
+whose cells hold stacked values (column rules, no row rules) is left to `unruled`.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+
+from pdfplumber.table import TableFinder
+
+from extractors.formats.pdf.cluster import cluster, nearest
+from extractors.formats.pdf.geometry import Char, PartCell, TablePart
+from extractors.formats.pdf.text import cell_text, group_lines, is_value, line_text
+
+# pdfplumber table-finder settings (its defaults, spelled out).
+TABLE_SETTINGS = {
+    "vertical_strategy": "lines",
+    "horizontal_strategy": "lines",
+    "snap_tolerance": 3,
+    "join_tolerance": 3,
+    "edge_min_length": 3,
+    "intersection_tolerance": 3,
+}
+
+_MIN_ROW_H = 2.0  # thinner grid rows are double borders: merged into their neighbour
+# Grid corners of one cell closer than this (pt) are one grid line.
+_CELL_EDGE_TOL = 1.0
+
+
+class EdgePage:
+    """What pdfplumber's TableFinder reads from a page for the lines strategy."""
+
+    def __init__(self, edges: list[dict], bbox: tuple):
+        self.edges = edges
+        self.bbox = bbox
+
+
+def line_grid(edges: list[dict]) -> tuple[int, int]:
+    """Distinct x positions of the vertical edges and y positions of the horizontal ones
+    (the finder's cost grows with their product)."""
+    nx = len({round(e["x0"]) for e in edges if e["orientation"] == "v"})
+    ny = len({round(e["top"]) for e in edges if e["orientation"] == "h"})
+    return nx, ny
+
+
+def ruled_parts(page_no: int, chars: list[Char], edges: list[dict],
+                width: float) -> tuple[list[TablePart], list[Char]]:
+    """The ruled tables of a page and the characters none of them took."""
+    finder = TableFinder(EdgePage(edges, (0, 0, width, 1e6)), TABLE_SETTINGS)
+    parts: list[TablePart] = []
+    left = chars
+    for table in finder.tables:
+        res = ruled_part(page_no, table.cells, left)
+        if res is not None:
+            part, left = res
+            parts.append(part)
+    return parts, left
+
+
+def ruled_part(page_no: int, bboxes: list[tuple], chars: list[Char]) -> tuple[TablePart, list[Char]] | None:
+    """Cells of one ruled table; returns the part and the characters it did not take."""
+    xs = cluster([b[0] for b in bboxes] + [b[2] for b in bboxes], _CELL_EDGE_TOL)
+    ys = cluster([b[1] for b in bboxes] + [b[3] for b in bboxes], _CELL_EDGE_TOL)
+    if len(xs) < 3 or len(ys) < 2:
+        return None  # one column: a framed paragraph, not a table
+    cells, occ = cells_on_grid(bboxes, xs, ys)
+    left_over = place_chars(chars, xs, ys, occ, cells)
+    # a ruled "table" with text in only one cell is a frame or a shaded box
+    if sum(1 for pc in cells if pc.chars) < 2:
+        return None
+    stacked, with_values = fill_cell_texts(cells)
+    if stacked >= 2 and stacked >= 0.3 * with_values:
+        # values stacked in the cells, or values under header lines: the rules between
+        # rows are missing (column rules only); read the region from text positions
+        return None
+    # y positions become row indices; the part keeps its page-local row grid
+    vcols = sorted({(pc.x0, pc.x1) for pc in cells if is_value(pc.text)})
+    part = TablePart(page_no, (xs[0], ys[0], xs[-1], ys[-1]), cells, len(ys) - 1, True, value_cols=vcols)
+    drop_thin_rows(part, ys)
+    return part, left_over
+
+
+def cells_on_grid(bboxes: list[tuple], xs: list[float],
+                  ys: list[float]) -> tuple[list[PartCell], list[list[PartCell | None]]]:
+    """The finder's cell boxes as grid cells, and which cell covers each grid slot."""
+    ncols, nrows = len(xs) - 1, len(ys) - 1
+    occ: list[list[PartCell | None]] = [[None] * ncols for _ in range(nrows)]
+    cells: list[PartCell] = []
+    for b in bboxes:
+        c0, c1 = nearest(xs, b[0]), nearest(xs, b[2])
+        r0, r1 = nearest(ys, b[1]), nearest(ys, b[3])
+        if c1 <= c0 or r1 <= r0:
+            continue
+        pc = PartCell(xs[c0], xs[c1], r0, r1)
+        cells.append(pc)
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                if occ[r][c] is None:
+                    occ[r][c] = pc
+    return cells, occ
+
+
+def place_chars(chars: list[Char], xs: list[float], ys: list[float],
+                occ: list[list[PartCell | None]], cells: list[PartCell]) -> list[Char]:
+    """Put each character inside the grid into its cell; returns those outside it."""
+    ncols, nrows = len(xs) - 1, len(ys) - 1
+    left_over: list[Char] = []
+    x_lo, x_hi, y_lo, y_hi = xs[0], xs[-1], ys[0], ys[-1]
+    for ch in chars:
+        cx, cy = ch.cx, ch.cy
+        if not (x_lo <= cx <= x_hi and y_lo <= cy <= y_hi):
+            left_over.append(ch)
+            continue
+        c = min(max(bisect_right(xs, cx) - 1, 0), ncols - 1)
+        r = min(max(bisect_right(ys, cy) - 1, 0), nrows - 1)
+        pc = occ[r][c]
+        if pc is None:  # a hole in the ruling: the grid slot becomes its own cell
+            pc = PartCell(xs[c], xs[c + 1], r, r + 1)
+            occ[r][c] = pc
+            cells.append(pc)
+        pc.chars.append(ch)
+    return left_over
+
+
+def fill_cell_texts(cells: list[PartCell]) -> tuple[int, int]:
+    """Give each cell its text (its characters are released). Returns how many cells
+    hold values stacked on separate lines, and how many hold any value."""
+    stacked = with_values = 0
+    for pc in cells:
+        if pc.chars:
+            lines = group_lines(pc.chars)
+            pc.text, pc.fused, last_x1, last_h = cell_text(pc.chars, lines, pc.x1 - pc.x0)
+            pc.wrapped = last_x1 >= pc.x1 - max(2.0 * last_h, 6.0)
+            nval = sum(1 for ln in lines if is_value(line_text(ln)))
+            with_values += nval > 0
+            if (nval >= 2 and pc.fused) or (nval == 1 and len(lines) >= 3):
+                stacked += 1
+        pc.chars = []
+    return stacked, with_values
+
+
+def drop_thin_rows(part: TablePart, ys: list[float]) -> None:
+    """Merge grid rows thinner than _MIN_ROW_H into their neighbour (double borders)."""
+    keep = [0]
+    for i in range(1, len(ys)):
+        if ys[i] - ys[keep[-1]] >= _MIN_ROW_H:
+            keep.append(i)
+        elif i == len(ys) - 1 and len(keep) > 1:
+            keep[-1] = i
+    if len(keep) == len(ys):
+        return
+    new_ys = [ys[k] for k in keep]
+    remap = [nearest(new_ys, y) for y in ys]
+    for pc in part.cells:
+        pc.r0, pc.r1 = remap[pc.r0], remap[pc.r1]
+        if pc.r1 <= pc.r0:
+            pc.r1 = min(pc.r0 + 1, len(new_ys) - 1)
+            pc.r0 = pc.r1 - 1
+    part.nrows = len(new_ys) - 1
