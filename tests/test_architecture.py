@@ -49,7 +49,9 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
                 pkg = name.split(".") if is_pkg else name.split(".")[:-1]
                 pkg = pkg[: len(pkg) - (node.level - 1)]
                 base = ".".join([*pkg, base] if base else pkg)
-            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+            # `from pkg import mod` imports the module pkg.mod; `from mod import name`, mod
+            subs = [f"{base}.{a.name}" for a in node.names if f"{base}.{a.name}" in known]
+            targets = subs if len(subs) == len(node.names) else [base, *subs]
         for t in targets:
             # the longest known module that t names (a package's submodule, or the module itself)
             while t and t not in known:
