@@ -35,7 +35,9 @@ def consistent_values(template: str = "gb2021") -> dict:
 
 
 def tab_split_report(vals: dict, template: str = "gb2021", agency: str = "测试区测试局", year: int = 2022,
-                     narrative: str = "") -> str:
+                     narrative: str = "", other_subrows: bool = True) -> str:
+    """The report as tab-split text. gb2021 prints （六）其他处理 as its three sub-rows; with
+    `other_subrows=False` as the one undivided row some agencies print instead."""
     s = schema()
     out = [f"{agency}{year}年政府信息公开工作年度报告", "一、总体情况", narrative or "本年度工作情况良好。",
            "二、主动公开政府信息情况"]
@@ -46,10 +48,13 @@ def tab_split_report(vals: dict, template: str = "gb2021", agency: str = "测试
                                                             for c in cols))
     out.append("三、收到和处理政府信息公开申请情况")
     out.append("申请人情况\t自然人\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\t总计")
-    for r in s.rows("applications", template):
-        if template == "gb2021" and r.key == "results.other":
+    for r in s.rows("applications"):
+        if not _printed(r, template, other_subrows):
             continue
-        cells = [_fmt(vals[("applications", r.key, c.key)]) for c in s.columns("applications", r.key, template)]
+        # gb2021 has no undivided results.other in the values: it prints as the sub-rows' sum
+        cells = [_fmt(vals[("applications", r.key, c.key)] if (template in r.templates) else
+                      sum(vals[("applications", k, c.key)] for k in _OTHER_SUBROWS))
+                 for c in s.columns("applications", r.key, template)]
         out.append("\t".join(r.path) + "\t" + "\t".join(cells))
     out.append("四、政府信息公开行政复议、行政诉讼情况")
     out.append("行政复议\t\t\t\t\t行政诉讼")
@@ -60,6 +65,15 @@ def tab_split_report(vals: dict, template: str = "gb2021", agency: str = "测试
     out.append("五、存在的主要问题及改进情况")
     out.append("无。")
     return "\n".join(out) + "\n"
+
+
+_OTHER_SUBROWS = ("results.other.overdue_correction", "results.other.unpaid_fee", "results.other.other")
+
+
+def _printed(r, template: str, other_subrows: bool) -> bool:
+    if template == "gb2021" and not other_subrows:
+        return r.key == "results.other" or (template in r.templates and r.key not in _OTHER_SUBROWS)
+    return template in r.templates
 
 
 def _fmt(v) -> str:

@@ -121,7 +121,7 @@ def test_about_one_in_seven_broken(corpus):
     _, gold = corpus
     broken = [g["broken_check"] for g in gold if g["broken_check"]]
     assert set(broken) <= CHECK_IDS
-    assert 7 <= len(broken) <= 14, len(broken)  # exactly N/7 by construction
+    assert len(broken) == N // 7  # one per block of seven, by construction
     assert len(set(broken)) >= 2
 
 
@@ -181,9 +181,9 @@ def test_traditional_documents_are_traditional(corpus):
             text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
         else:
             text = path.read_bytes().decode(_encoding(g))
-        assert "公開" in text or "資訊" in text, g["path"]
+        assert "公開" in text, g["path"]  # s2t conversion: 公开 → 公開 (信息 stays 信息)
         assert t2s.convert(text) != text
-        assert t2s.convert(g["agency"]) != g["agency"] or g["agency"] in text
+        assert g["agency"] in text, g["path"]  # gold keeps the agency as printed, traditional
 
 
 def test_perturbations_cover_the_issue_list(corpus):

@@ -2,16 +2,50 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 
 import pytest
+from reportgen import consistent_values, tab_split_report
 
+from extractors.errors import EmptyDocument
+from extractors.formats import pdf as pdf_reader
+from extractors.formats import txt as txt_reader
+from extractors.pipeline import process_bytes
 from extractors.settings import DEFAULT, Settings
 
 
-def test_defaults_are_the_documented_ones():
-    assert DEFAULT.scorer == "fuzzy" and DEFAULT.pdf_geometry == "pdfium"
-    assert DEFAULT.sandboxed_formats == ("pdf",)
+def test_the_defaults_are_what_a_plain_run_gets(monkeypatch):
+    monkeypatch.delenv("OGI_PDF_GEOMETRY", raising=False)
+    assert Settings() == DEFAULT == Settings.from_env()
+
+
+def test_by_default_labels_are_matched_fuzzily():
+    # a typo (予已 for 予以) is matched by the default scorer, not by the exact baseline
+    text = tab_split_report(consistent_values()).replace("（一）予以公开", "（一）予已公开")
+    rows = {}
+    for settings in (DEFAULT, Settings(scorer="exact")):
+        values = process_bytes(text.encode(), "typo.txt", settings=settings).values
+        rows[settings.scorer] = {v["row"] for v in values if v["raw_row_label"] and "予已公开" in v["raw_row_label"]}
+    assert rows == {"fuzzy": {"results.disclosed"}, "exact": {None}}
+
+
+def test_by_default_only_pdf_is_read_in_a_child_process(monkeypatch, tmp_path):
+    pids = {}
+
+    def recording(fmt):
+        def extract(data, name, settings=None):
+            pids[fmt] = os.getpid()
+            (tmp_path / fmt).write_text(str(os.getpid()))  # a sandboxed child reports through the file
+            raise EmptyDocument(f"{name}: stop here")
+        return extract
+
+    monkeypatch.setattr(txt_reader, "extract", recording("txt"))
+    monkeypatch.setattr(pdf_reader, "extract", recording("pdf"))
+    assert process_bytes(b"text", "a.txt").report["error"] == "a.txt: stop here"
+    assert process_bytes(b"%PDF-1.4\n", "a.pdf").report["error"] == "a.pdf: stop here"
+    assert pids == {"txt": os.getpid()}  # the pdf reader ran elsewhere
+    assert int((tmp_path / "pdf").read_text()) != os.getpid()
 
 
 @pytest.mark.parametrize("field,value", [

@@ -1,11 +1,12 @@
 """The .txt extractor: styles, encodings and traditional characters."""
 
+import json
 from pathlib import Path
 
 import opencc
 import pytest
 
-from extractors.formats.txt import reader as txt
+from extractors.formats import txt
 from extractors.pipeline import process_bytes
 
 RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -51,16 +52,21 @@ def test_tab_split_keeps_displaced_section_label_as_a_label():
 
 
 def test_short_row_with_nonzero_values_is_not_shifted():
-    # A withheld row printing 6 of its 7 values, not all zero: which cell is missing cannot be told,
-    # so the cells that differ between placements are unreadable, never a neighbour's value.
-    text = SEED_004.replace("→→3. 危及“三安全一稳定”→0→0→0→0→0→0", "").replace(
-        "\t\t3. 危及“三安全一稳定”\t0\t0\t0\t0\t0\t0", "\t\t3. 危及“三安全一稳定”\t2\t0\t0\t0\t1\t3")
+    # A withheld row printing 6 of its 7 values, not all zero: which cell is missing cannot be told
+    # (a missing part would be 0, a missing total 6), so the cells that differ between placements
+    # are unreadable, never a neighbour's value; the two every placement fills with 0 are kept.
+    text = SEED_004.replace("\t\t3. 危及“三安全一稳定”\t0\t0\t0\t0\t0\t0", "\t\t3. 危及“三安全一稳定”\t2\t0\t0\t0\t1\t3")
+    assert text != SEED_004
     result = process_bytes(text.encode(), "short-row.txt")
-    row = {v["column"]: v for v in result.values if v["row"] == "results.withheld.three_safeties"}
-    assert row["total"]["value_kind"] == "unreadable" or row["total"]["value"] == 3
-    kinds = {c: v["value_kind"] for c, v in row.items()}
-    assert "unreadable" in kinds.values()
-    assert row["commercial_enterprise"]["value_kind"] == "unreadable"
-    assert any(f["check"] == "placement_ambiguous" and f["row"] == "results.withheld.three_safeties"
-               for f in result.findings)
-    assert result.report["status"] == "partial"
+    row = {v["column"]: (v["value"], v["value_kind"], v["raw_value"]) for v in result.values
+           if v["row"] == "results.withheld.three_safeties"}
+    unreadable = (None, "unreadable", None)
+    assert row == {"natural_person": unreadable, "commercial_enterprise": unreadable,
+                   "research_institution": (0.0, "number", None), "social_welfare_org": (0.0, "number", None),
+                   "legal_service_org": unreadable, "other_org": unreadable, "total": unreadable}
+    ambiguous = [f for f in result.findings if f["check"] == "placement_ambiguous"]
+    assert [(f["row"], json.loads(f["detail"])) for f in ambiguous] == [(
+        "results.withheld.three_safeties",
+        {"printed": ["2", "0", "0", "0", "1", "3"],
+         "unreadable": ["natural_person", "commercial_enterprise", "legal_service_org", "other_org", "total"]})]
+    assert (result.report["status"], result.report["error"]) == ("partial", "193 of 198 template cells read")
