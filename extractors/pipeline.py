@@ -106,7 +106,7 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     if not asm.tables_found or found == 0:
         report["status"] = "not_a_report"
         report["error"] = "no statistical tables of an annual report were found"
-    elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == 3 \
+    elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == len(TABLES) \
             and not any(v["value_kind"] == "unreadable" for v in values) and not checks.suspected:
         report["status"] = "ok"
     else:
