@@ -23,7 +23,8 @@ from extractors.records import EXTRACTOR_VERSION, Assembly, DocResult, RawDocume
 from extractors.sandbox import read_limited
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
-from schemas import schema
+from extractors.template import expected_cells
+from schemas import TABLES
 
 # Share of the template's cells that must be found for a report to count as complete.
 # 1.0: any missing or unreadable cell makes the report `partial`.
@@ -97,22 +98,20 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     findings += [{"report_id": rid, "check": kind, "severity": "info", "table": None, "row": None,
                   "column": None, "message": msg, "detail": None} for kind, msg in doc.notes]
     found = sum(1 for v in asm.values if v.row is not None and v.value_kind != "unreadable")
-    expected = schema().expected_cells(asm.template) if asm.template else None
-    rows = {v.row for v in asm.values if v.table == "applications"}
-    if expected and asm.template == "gb2021" and "results.other" in rows \
-            and not any(r and r.startswith("results.other.") for r in rows):
-        expected -= 2 * 7  # （六）其他处理 printed as one row instead of three (seen: 洪泽区 2023, 2024)
+    # in the layout the report printed (e.g. （六）其他处理 as one row instead of three)
+    printed = {t: {v.row for v in asm.values if v.table == t and v.row is not None} for t in TABLES}
+    expected = expected_cells(asm.template, printed) if asm.template else None
     report["cells_found"], report["cells_expected"] = found, expected
     report["n_values"], report["n_findings"] = len(values), len(findings)
     if not asm.tables_found or found == 0:
         report["status"] = "not_a_report"
         report["error"] = "no statistical tables of an annual report were found"
-    elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == 3 \
+    elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == len(TABLES) \
             and not any(v["value_kind"] == "unreadable" for v in values) and not checks.suspected:
         report["status"] = "ok"
     else:
         report["status"] = "partial"
-        missing = [t for t in ("active_disclosure", "applications", "review_litigation") if t not in asm.tables_found]
+        missing = [t for t in TABLES if t not in asm.tables_found]
         reason = [f"{found} of {expected} template cells read"]
         if missing:
             reason.append("tables not found: " + ", ".join(missing))

@@ -119,3 +119,44 @@ def test_narrative_mismatch_is_a_finding_of_its_own():
     assert len(mism) == 1 and "17" in mism[0]["message"]
     ok = run(vals, narrative=f"本年度共收到政府信息公开申请{vals[('applications', 'new_received', 'total')]}件。")
     assert not [f for f in ok.findings if f["check"] == "narrative_mismatch"]
+
+
+def _values(table, rows):
+    from extractors.records import Value
+
+    return [Value(table, r, c, float(x), "number", str(x), r, None, 1.0, None, None, None, None)
+            for r, cells in rows.items() for c, x in cells.items()]
+
+
+def test_a_row_shifted_by_one_column_is_suspected():
+    from extractors.arithmetic.checks import run_checks
+
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    # 0 1 1 0 | 2 read one column to the left: 1 1 0 2 | 0
+    vals = _values("review_litigation", {"review": dict(zip(cols, [1, 1, 0, 2, 0], strict=True))})
+    found, summary = run_checks(vals, [], "gb2021")
+    assert summary.failed == 1 and summary.suspected == ["review_litigation.review.total"]
+    detail = found[0].detail
+    assert found[0].message.startswith("review total: the parts add up to 4 but 0 is printed")
+    assert any("shifting row review by one column" in e for e in detail["evidence"])
+
+
+def test_results_sum_follows_the_undivided_other_row_in_a_gb2021_report():
+    from extractors.arithmetic.checks import run_checks
+
+    one = {"natural_person": 1, "commercial_enterprise": 0, "research_institution": 0, "social_welfare_org": 0,
+           "legal_service_org": 0, "other_org": 0, "total": 1}
+    vals = _values("applications", {"results.disclosed": one, "results.other": one,
+                                    "results.total": {**one, "natural_person": 2, "total": 2}})
+    found, summary = run_checks(vals, [], "gb2021")
+    # every results leaf but （一） and （六） is missing: the sums cannot be evaluated, the row totals pass
+    assert summary.passed == 3 and summary.failed == 0 and found == []
+    full = _values("applications", {r: {c: 0 for c in one} for r in (
+        "results.partially_disclosed", "results.withheld.state_secret", "results.withheld.prohibited_by_law",
+        "results.withheld.three_safeties", "results.withheld.third_party_rights", "results.withheld.internal_affairs",
+        "results.withheld.process_info", "results.withheld.enforcement_files", "results.withheld.admin_query",
+        "results.unavailable.not_held", "results.unavailable.needs_creation", "results.unavailable.unclear",
+        "results.not_processed.petition", "results.not_processed.duplicate", "results.not_processed.publication",
+        "results.not_processed.excessive", "results.not_processed.confirm_reissue")})
+    found, summary = run_checks(vals + full, [], "gb2021")
+    assert found == [] and summary.failed == 0 and summary.passed == 20 + 7  # 20 row totals, 7 results sums

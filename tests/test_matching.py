@@ -59,3 +59,16 @@ def test_column_headers_match():
     assert m.match_column("本年收费金额  （单位 ：万元）", "active_disclosure").key == "amount_10k_yuan"
     assert m.match_column("科研 机构", "applications").key == "research_institution"
     assert m.match_column("结果\n维持", "review_litigation").key == "upheld"
+
+
+@pytest.mark.parametrize("table,label,key", CASES)
+def test_score_row_gives_the_score_match_row_gives(table, label, key):
+    m = matcher().match_row(label, table)
+    assert matcher().score_row(label, table, key) == m.score
+
+
+def test_score_row_scores_a_row_that_is_not_the_best():
+    m = matcher()
+    low = m.score_row("（一）予以公开", "applications", "new_received")
+    assert 0.0 < low < m.score_row("（一）予以公开", "applications", "results.disclosed") == 1.0
+    assert m.score_row("（一）予以公开", "applications", "no_such_row") == 0.0

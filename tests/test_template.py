@@ -60,6 +60,21 @@ def test_the_undivided_other_row_follows_what_the_report_printed():
     assert expected_cells("gb2021", {"applications": {"results.other"}}) == 200 - 2 * 7
     assert row_allowed("applications", "results.other", "gb2021")
     assert not row_allowed("applications", "results.other.other", "gb2019")
+    # a gb2019 report printing the gb2021 rows: their arithmetic follows them, the count does not
+    assert leaf_rows("applications", "results", {"results.other.other"}, "gb2019")[-1] == "results.other.other"
+    assert expected_cells("gb2019", {"applications": {"results.other.other"}}) == 198
+
+
+def test_identities_state_their_equations_and_wording():
+    balance = rules().identities["applications.balance"]
+    eq = balance.equations(["total"])[0]
+    assert eq.column == "total" and not eq.over_columns
+    assert eq.terms() == [(("applications", "new_received", "total"), 1), (("applications", "carried_over", "total"), 1),
+                          (("applications", "results.total", "total"), -1),
+                          (("applications", "carried_forward", "total"), -1)]
+    assert balance.side_names() == ("new + carried over", "results total + carried forward")
+    row = rules().identities["review_litigation.row_total"].equations(["review"])[0]
+    assert row.over_columns and row.printed == (("review_litigation", "review", "total"),)
 
 
 def test_positions_come_from_the_identities():

@@ -1,5 +1,9 @@
 """The arithmetic the templates imply, run on every report (the spec's `checks`).
 
+The identities are the template rules' (`extractors.template`, from
+`schemas/template-rules.yaml`); this module evaluates each instance of them and judges
+the failures. It names no row or column.
+
 A failed check is a finding with the cells involved, the expected and the printed
 figure, and a verdict: `source_inconsistent` when every cell involved was read straight
 from a clean printed cell (the report itself is wrong, as real reports often are), or
@@ -13,11 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from extractors.records import Finding, Value
+from extractors.template import Equation, Identity, rules
 from schemas import schema
 
-APPLICANT_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution",
-                     "social_welfare_org", "legal_service_org", "other_org")
-REVIEW_PARTS = ("upheld", "corrected", "other", "pending")
 # Finding kinds that mark a row's cells as not read straight from print.
 DOUBTFUL_KINDS = ("placement_inferred", "placement_ambiguous", "reconstructed_split", "ambiguous_split",
                   "extra_cells")
@@ -27,6 +29,8 @@ TOLERANCE = 1e-6
 # 0.9: every label in the seeds and the generated corpus that matched correctly but not
 # exactly scores above 0.9 except dropped/swapped characters, which are the doubtful ones.
 LOW_SCORE = 0.9
+
+CellKey = tuple[str, str, str]
 
 
 @dataclass
@@ -47,99 +51,88 @@ def _num(v: Value | None) -> float | None:
     return None
 
 
+def equations(cell: dict[CellKey, Value], template: str | None) -> list[tuple[Identity, Equation]]:
+    """Every instance of the template identities, in the order findings are reported: per
+    table, each row's identities (`over: columns`) row by row, then the identities between
+    rows (`over: rows`) column by column."""
+    out: list[tuple[Identity, Equation]] = []
+    tables = list(dict.fromkeys(i.table for i in rules().identities.values()))
+    for table in tables:
+        printed_rows = {k[1] for k in cell if k[0] == table}
+        for over, keys in (("columns", [r.key for r in schema().rows(table)]),
+                           ("rows", list(schema().all_columns(table)))):
+            idents = rules().identities_for(table, over)
+            per_ident = [[(i, eq) for eq in i.equations(keys, printed_rows, template)] for i in idents]
+            out += [pair for group in zip(*per_ident, strict=True) for pair in group]
+    return out
+
+
 def run_checks(values: list[Value], findings: list[Finding], template: str | None) -> tuple[list[Finding], CheckSummary]:
+    """Evaluate every identity of the template on the values (see the module docstring)."""
     cell = {(v.table, v.row, v.column): v for v in values if v.row is not None}
     # info-level reconstructions (a split unique under the row's own arithmetic) are not doubtful
     doubtful_rows = {(f.table, f.row) for f in findings if f.check in DOUBTFUL_KINDS
                      and not (f.check == "reconstructed_split" and f.severity == "info")}
     out: list[Finding] = []
     summary = CheckSummary(suspected=[])
-
-    def evaluate(check: str, table: str, row: str | None, column: str | None, total_key, part_keys, label):
-        total = cell.get(total_key)
-        parts = [cell.get(k) for k in part_keys]
-        if total is None and all(p is None for p in parts):
-            return  # the table is not printed at all
-        nums = [_num(total), *[_num(p) for p in parts]]
-        if any(n is None for n in nums):
-            summary.not_evaluated += 1
-            return
-        expected = sum(nums[1:])
-        printed = nums[0]
-        if abs(expected - printed) <= TOLERANCE * max(1.0, abs(printed)):
-            summary.passed += 1
-            return
-        summary.failed += 1
-        involved = [total, *parts]
-        verdict, evidence = _verdict(involved, doubtful_rows, expected, printed, cell, check, row)
-        names = [f"{v.table}.{v.row}.{v.column}" for v in involved]
-        msg = (f"{label}: the parts add up to {_fmt(expected)} but {_fmt(printed)} is printed "
-               f"({'probably the report’s own error' if verdict == 'source_inconsistent' else 'possibly our extraction'})")
-        if verdict == "suspected_extraction_error":
-            summary.suspected.append(f"{total.table}.{total.row}.{total.column}")
-        out.append(Finding(check, "warning", msg, table, row, column,
-                           detail={"verdict": verdict, "evidence": evidence, "expected": expected,
-                                   "printed": printed, "cells": names}))
-
-    # applications: row totals, results sum per column, balance per column
-    rows = [r.key for r in schema().rows("applications")]
-    printed_rows = {k[1] for k in cell if k[0] == "applications"}
-    for r in rows:
-        if r in printed_rows:
-            evaluate("applications.row_total", "applications", r, "total", ("applications", r, "total"),
-                     [("applications", r, c) for c in APPLICANT_COLUMNS], f"{r} total")
-    leaves = _result_leaves(printed_rows)
-    for c in (*APPLICANT_COLUMNS, "total"):
-        evaluate("applications.results_sum", "applications", "results.total", c,
-                 ("applications", "results.total", c), [("applications", leaf, c) for leaf in leaves],
-                 f"results.total for {c}")
-        # balance: new + carried_over == results.total + carried_forward  ⇔  new + carried - forward == total
-        _balance(cell, c, out, summary, doubtful_rows)
-    for r in ("review", "litigation_direct", "litigation_after_review"):
-        evaluate("review_litigation.row_total", "review_litigation", r, "total", ("review_litigation", r, "total"),
-                 [("review_litigation", r, p) for p in REVIEW_PARTS], f"{r} total")
+    for ident, eq in equations(cell, template):
+        finding = _evaluate(ident, eq, cell, doubtful_rows, summary)
+        if finding:
+            out.append(finding)
     return out, summary
 
 
-def _result_leaves(printed_rows: set[str]) -> list[str]:
-    leaves = [r.key for r in schema().rows("applications")
-              if r.key.startswith("results.") and r.key != "results.total"]
-    subrows = [k for k in leaves if k.startswith("results.other.")]
-    if any(k in printed_rows for k in subrows):
-        leaves = [k for k in leaves if k != "results.other"]
-    else:
-        leaves = [k for k in leaves if k not in subrows]
-    return leaves
+def _involved(eq: Equation) -> tuple[CellKey, ...]:
+    """The cells an equation names, as its finding lists them: a sum's total first, a
+    balance's left side then its right side."""
+    return (*eq.printed, *eq.expected) if eq.form == "sum" else (*eq.expected, *eq.printed)
 
 
-def _balance(cell, c, out, summary, doubtful_rows):
-    keys = {n: ("applications", n, c) for n in ("new_received", "carried_over", "results.total", "carried_forward")}
-    vals = {n: _num(cell.get(k)) for n, k in keys.items()}
-    if all(cell.get(k) is None for k in keys.values()):
-        return
-    if any(v is None for v in vals.values()):
+def _evaluate(ident: Identity, eq: Equation, cell, doubtful_rows, summary: CheckSummary) -> Finding | None:
+    """Count one equation as passed, failed or not evaluated; the finding when it fails."""
+    keys = _involved(eq)
+    if all(cell.get(k) is None for k in keys):
+        return None  # the table (or row) is not printed at all
+    nums = {k: _num(cell.get(k)) for k in keys}
+    if any(n is None for n in nums.values()):
         summary.not_evaluated += 1
-        return
-    left = vals["new_received"] + vals["carried_over"]
-    right = vals["results.total"] + vals["carried_forward"]
-    if abs(left - right) <= TOLERANCE * max(1.0, abs(left)):
+        return None
+    expected = sum(nums[k] for k in eq.expected)
+    printed = sum(nums[k] for k in eq.printed)
+    # the scale of the tolerance: a sum's printed total, a balance's left side
+    scale = printed if eq.form == "sum" else expected
+    if abs(expected - printed) <= TOLERANCE * max(1.0, abs(scale)):
         summary.passed += 1
-        return
+        return None
     summary.failed += 1
-    involved = [cell[k] for k in keys.values()]
-    verdict, evidence = _verdict(involved, doubtful_rows, left, right, cell, "applications.balance", None)
+    involved = [cell[k] for k in keys]
+    verdict, evidence = _verdict(involved, doubtful_rows, expected, printed, cell, eq)
     if verdict == "suspected_extraction_error":
-        summary.suspected.append(f"applications.results.total.{c}")
-    out.append(Finding(
-        "applications.balance", "warning",
-        f"column {c}: new + carried over = {_fmt(left)} but results total + carried forward = {_fmt(right)} "
-        f"({'probably the report’s own error' if verdict == 'source_inconsistent' else 'possibly our extraction'})",
-        "applications", None, c,
-        detail={"verdict": verdict, "evidence": evidence, "expected": left, "printed": right,
-                "cells": [f"{v.table}.{v.row}.{v.column}" for v in involved]}))
+        summary.suspected.append(".".join(eq.printed[0]))
+    return Finding(eq.check, "warning", _message(ident, eq, expected, printed, verdict), eq.table,
+                   *_finding_place(ident, eq),
+                   detail={"verdict": verdict, "evidence": evidence, "expected": expected, "printed": printed,
+                           "cells": [f"{v.table}.{v.row}.{v.column}" for v in involved]})
 
 
-def _verdict(involved: list[Value], doubtful_rows, expected, printed, cell, check, row) -> tuple[str, list[str]]:
+def _finding_place(ident: Identity, eq: Equation) -> tuple[str | None, str | None]:
+    """(row, column) a finding names: a sum's total cell, a balance's row or column."""
+    if eq.form == "sum":
+        return (eq.row, ident.total) if eq.over_columns else (ident.total, eq.column)
+    return eq.row, eq.column
+
+
+def _message(ident: Identity, eq: Equation, expected: float, printed: float, verdict: str) -> str:
+    whose = "probably the report’s own error" if verdict == "source_inconsistent" else "possibly our extraction"
+    if eq.form == "balance":
+        left, right = ident.side_names()
+        where = f"column {eq.column}" if eq.column is not None else f"row {eq.row}"
+        return f"{where}: {left} = {_fmt(expected)} but {right} = {_fmt(printed)} ({whose})"
+    what = f"{eq.row} total" if eq.over_columns else f"{ident.total} for {eq.column}"
+    return f"{what}: the parts add up to {_fmt(expected)} but {_fmt(printed)} is printed ({whose})"
+
+
+def _verdict(involved: list[Value], doubtful_rows, expected, printed, cell, eq: Equation) -> tuple[str, list[str]]:
     evidence = []
     for v in involved:
         if v.raw_value is None:
@@ -151,20 +144,23 @@ def _verdict(involved: list[Value], doubtful_rows, expected, printed, cell, chec
             # a doubtful label whose value is exactly the gap: it may belong to another row
             evidence.append(f"row label {v.raw_row_label!r} matched {v.row} with a low score ({v.match_score:.2f}) "
                             f"and its value {v.value:g} is exactly the gap")
-        if check != "applications.balance" and v.value is not None and v.raw_value \
+        if eq.form == "sum" and v.value is not None and v.raw_value \
                 and _run_together(v, expected, printed, v is involved[0]):
             evidence.append(f"{v.row}.{v.column} = {v.raw_value!r} looks like numbers run together")
-    if check in ("applications.row_total", "review_litigation.row_total") and row is not None:
-        cols = APPLICANT_COLUMNS + ("total",) if check.startswith("applications") else REVIEW_PARTS + ("total",)
-        table = "applications" if check.startswith("applications") else "review_litigation"
-        seq = [_num(cell.get((table, row, c))) for c in cols]
-        if all(s is not None for s in seq):
-            for shifted in (seq[1:] + [0.0], [0.0] + seq[:-1]):
-                if sum(shifted[:-1]) == shifted[-1] and any(shifted):
-                    evidence.append(f"shifting row {row} by one column would satisfy the check")
-                    break
+    if eq.form == "sum" and eq.over_columns and _shift_fits(eq, cell):
+        evidence.append(f"shifting row {eq.row} by one column would satisfy the check")
     evidence = list(dict.fromkeys(evidence))
     return ("suspected_extraction_error" if evidence else "source_inconsistent"), evidence
+
+
+def _shift_fits(eq: Equation, cell) -> bool:
+    """Would the row's cells, moved one column left or right, satisfy its sum (parts, then
+    the total, in printed order)?"""
+    seq = [_num(cell.get(k)) for k in (*eq.expected, *eq.printed)]
+    if any(s is None for s in seq):
+        return False
+    return any(sum(shifted[:-1]) == shifted[-1] and any(shifted)
+               for shifted in (seq[1:] + [0.0], [0.0] + seq[:-1]))
 
 
 def _run_together(v: Value, expected: float, printed: float, is_total: bool) -> bool:

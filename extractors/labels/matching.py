@@ -174,6 +174,15 @@ class LabelMatcher:
             return None
         return Match(cand.table, cand.key, round(top, 4))
 
+    def score_row(self, label: str, table: str, key: str) -> float:
+        """The score of a printed label for one row of `table`, as `match_row(label, table)`
+        ranks it (same candidates, numbering penalty and rounding): for a row a reader
+        already identified. 0.0 when the row has no candidates."""
+        for sc, cand in self._ranked(label, self.rows[table]):
+            if cand.key == key:
+                return round(sc, 4)
+        return 0.0
+
     def best_row_score(self, label: str, table: str | None = None) -> float:
         tables = [table] if table else list(TABLES)
         ranked = self._ranked(label, [c for t in tables for c in self.rows[t]])

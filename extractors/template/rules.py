@@ -18,6 +18,7 @@ from schemas import TABLES, schema
 RULES_FILE = "template-rules.yaml"
 FORMS = ("sum", "balance")
 OVER = ("columns", "rows")
+LAYOUTS = ("undivided", "divided")
 
 Cell = tuple[str, str, str]  # (table, row, column)
 
@@ -52,6 +53,11 @@ class Equation:
     expected: tuple[Cell, ...]
     printed: tuple[Cell, ...]
 
+    @property
+    def over_columns(self) -> bool:
+        """Does it relate cells of one row (`row` set), rather than rows (`column` set)?"""
+        return self.row is not None
+
     def terms(self) -> list[tuple[Cell, int]]:
         """(cell, coefficient) with sum(coefficient * value) == 0 when the identity holds."""
         return [(c, 1) for c in self.expected] + [(c, -1) for c in self.printed]
@@ -68,6 +74,15 @@ class Identity:
     leaves_under: str | None = None  # parts are the leaf rows under this prefix
     left: tuple[str, ...] = ()
     right: tuple[str, ...] = ()
+    wording: tuple[str, str] | None = None  # (left, right) as a finding names them (balance)
+
+    def side_names(self) -> tuple[str, str]:
+        """How a finding names the two sides of a balance."""
+        return self.wording or (" + ".join(self.left), " + ".join(self.right))
+
+    def keys(self) -> tuple[str, ...]:
+        """The rows (`over: rows`) or columns (`over: columns`) the identity names."""
+        return (*self.parts, *self.left, *self.right, *([self.total] if self.total else []))
 
     def sides(self, printed_rows: set[str] | None = None, template: str | None = None
               ) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -105,6 +120,11 @@ class Alternative:
     undivided: str
     divided: tuple[str, ...]
     official: dict[str, str]  # template -> "undivided" | "divided"
+    accepted_as_printed: tuple[str, ...] = ()  # layouts accepted in every template
+
+    def accepts(self, layout: str, template: str | None) -> bool:
+        """Is `layout` the template's official one, or one accepted as printed in any?"""
+        return layout in self.accepted_as_printed or self.official.get(template or "") == layout
 
     def rows(self, layout: str) -> tuple[str, ...]:
         return (self.undivided,) if layout == "undivided" else self.divided
@@ -168,17 +188,23 @@ def _identity(check_id: str, d: dict) -> Identity:
     check = _check_columns if over == "columns" else _check_rows
     parts = d.get("parts", [])
     leaves = parts.get("leaves_under") if isinstance(parts, dict) else None
+    wording = d.get("wording")
     ident = Identity(check_id, table, form, over, d.get("total"), () if leaves else tuple(parts), leaves,
-                     tuple(d.get("left", ())), tuple(d.get("right", ())))
-    named = [*ident.parts, *ident.left, *ident.right, *([ident.total] if ident.total else [])]
-    check(table, named, f"identity {check_id}")
+                     tuple(d.get("left", ())), tuple(d.get("right", ())),
+                     (wording["left"], wording["right"]) if wording else None)
+    check(table, ident.keys(), f"identity {check_id}")
+    if leaves and not any(r.key.startswith(leaves + ".") for r in schema().rows(table)):
+        raise RulesError(f"{RULES_FILE}: identity {check_id}: {table} has no row(s) under {leaves}")
     return ident
 
 
 def _alternative(name: str, d: dict, templates: dict) -> Alternative:
-    alt = Alternative(name, d["table"], d["undivided"], tuple(d["divided"]), dict(d["official"]))
+    alt = Alternative(name, d["table"], d["undivided"], tuple(d["divided"]), dict(d["official"]),
+                      tuple(d.get("accepted_as_printed", ())))
     _check_rows(alt.table, [alt.undivided, *alt.divided], f"alternative {name}")
-    bad = [t for t, lay in alt.official.items() if t not in templates or lay not in ("undivided", "divided")]
+    if any(lay not in LAYOUTS for lay in alt.accepted_as_printed):
+        raise RulesError(f"{RULES_FILE}: alternative {name}: accepted_as_printed must name {'/'.join(LAYOUTS)}")
+    bad = [t for t, lay in alt.official.items() if t not in templates or lay not in LAYOUTS]
     if bad:
         raise RulesError(f"{RULES_FILE}: alternative {name}: bad official layout for {', '.join(bad)}")
     return alt
@@ -231,10 +257,11 @@ def leaf_rows(table: str, prefix: str, printed_rows: set[str], template: str | N
 
 
 def row_allowed(table: str, key: str, template: str) -> bool:
-    """Is the row part of the template, or an accepted alternative layout of it?"""
+    """Is the row part of the template, or of a layout accepted as printed in any template?"""
     if template in schema().row(table, key).templates:
         return True
-    return any(key == a.undivided for a in rules().alternatives_for(table))
+    return any(key in alt.rows(layout) for alt in rules().alternatives_for(table)
+               for layout in alt.accepted_as_printed)
 
 
 def row_sum_positions(table: str, columns: list[str]) -> list[tuple[int, tuple[int, ...]]]:
@@ -269,14 +296,15 @@ def one_row_layout(table: str, template: str) -> tuple[list[tuple[str, str]], li
 
 def expected_cells(template: str, printed: dict[str, set[str]] | None = None) -> int:
     """Cells a complete report of `template` prints, in the layout the report used
-    (`printed`: table -> rows it printed; None for the official layout)."""
+    (`printed`: table -> rows it printed; None for the official layout). A layout the
+    template does not accept (see `Alternative.accepts`) leaves the count official."""
     s = schema()
     n = s.expected_cells(template)
     for alt in rules().alternatives:
         rows_ = (printed or {}).get(alt.table, set())
         official = alt.official.get(template, "undivided")
         used = alt.layout_printed(rows_, template) if printed is not None else official
-        if used != official:
+        if used != official and alt.accepts(used, template):
             ncols = len(s.columns(alt.table, alt.undivided, template))
             n += (len(alt.rows(used)) - len(alt.rows(official))) * ncols
     return n
