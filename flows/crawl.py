@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from extractors.crawl.crawler import CrawlResult, Site, SourcesError, crawl_site, load_sources
+from extractors.crawl import CrawlResult, Site, SourcesError, crawl_site, load_sources
 
 # 02:00 every night: government portals see least traffic at night, and a report published
 # during the day is in the dataset the next morning.

@@ -22,7 +22,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from extractors.crawl.crawler import (
+from extractors.crawl import (
     USER_AGENT,
     CrawlResult,
     FetchRefused,
