@@ -137,13 +137,14 @@ FLOW_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
 def main():
-    from flows.extract import extract_flow, task_runner
+    from flows.extract import extract_flow
+    from flows.runtime import task_runner
     src, out, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     cluster = None
     if mode.startswith("dask"):
         # A long-lived cluster, as in production: started and warmed before the run is timed.
         from distributed import Client, LocalCluster
-        from flows.extract import warm_worker
+        from flows.runtime import warm_worker
         cluster = LocalCluster(n_workers=int(mode[4:]), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         with Client(cluster) as client:

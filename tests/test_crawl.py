@@ -8,7 +8,6 @@ every request so the tests can assert what was, and was never, requested.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -504,15 +503,13 @@ def test_bad_sources_files(tmp_path):
 
 
 def _parser():
-    from flows.crawl import add_parsers
+    from flows.cli import build_parser
 
-    p = argparse.ArgumentParser(prog="ogi")
-    add_parsers(p.add_subparsers(dest="command", required=True))
-    return p
+    return build_parser()
 
 
 def test_cli_parsers_and_usage_errors(tmp_path, capsys, monkeypatch):
-    from flows import crawl
+    from flows import cli, runtime
 
     args = _parser().parse_args(["serve", "s.yaml", "--cron", "*/5 * * * *", "--timezone", "UTC", "--name", "n"])
     assert (args.sources, args.cron, args.timezone, args.name) == ("s.yaml", "*/5 * * * *", "UTC", "n")
@@ -520,19 +517,19 @@ def test_cli_parsers_and_usage_errors(tmp_path, capsys, monkeypatch):
     assert (args.raw, args.out) == ("data/raw", "data/processed")
 
     missing = str(tmp_path / "missing.yaml")
-    assert crawl.cmd_crawl(_parser().parse_args(["crawl", missing])) == 2
-    assert crawl.cmd_serve(_parser().parse_args(["serve", missing])) == 2
+    assert cli.cmd_crawl(_parser().parse_args(["crawl", missing])) == 2
+    assert cli.cmd_serve(_parser().parse_args(["serve", missing])) == 2
     err = capsys.readouterr().err
     assert err.count("Error: ") == 2 and "file not found" in err and "Traceback" not in err
     bad = tmp_path / "bad.yaml"
     bad.write_text("sites:\n  - {name: a, start_urls: [http://a.gov.cn/], max_pages: -1}\n", encoding="utf-8")
-    assert crawl.cmd_crawl(_parser().parse_args(["crawl", str(bad)])) == 2
+    assert cli.cmd_crawl(_parser().parse_args(["crawl", str(bad)])) == 2
     assert "max_pages" in capsys.readouterr().err
 
     good = tmp_path / "good.yaml"
     good.write_text("sites:\n  - {name: a, start_urls: [http://a.gov.cn/]}\n", encoding="utf-8")
-    monkeypatch.setattr(crawl, "_api_url", lambda: None)
-    assert crawl.cmd_serve(_parser().parse_args(["serve", str(good)])) == 2
+    monkeypatch.setattr(runtime, "api_url", lambda: None)
+    assert cli.cmd_serve(_parser().parse_args(["serve", str(good)])) == 2
     assert "prefect server start" in capsys.readouterr().err
 
 
@@ -561,7 +558,7 @@ def test_crawl_flow_end_to_end(prefect_harness, tmp_path, server, capsys):
     # Nothing new on the next night: no extraction at all. (Through `ogi crawl`'s handler.)
     import logging
 
-    from flows.crawl import cmd_crawl
+    from flows.cli import cmd_crawl
 
     try:
         code = cmd_crawl(_parser().parse_args(["crawl", str(sources), "--raw", str(raw), "--out", str(out)]))
