@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Below this many documents to extract, one process beats several: forking the workers is
 # cheap, but a small run finishes before they pay back (a .txt report takes ~10 ms).
@@ -107,8 +107,7 @@ def dask_workers(runner) -> int:
         return 1
 
 
-@dataclass(frozen=True)
-class Execution:
+class Execution(NamedTuple):
     """How one extraction run spreads its documents."""
 
     dask: bool  # the tasks run on a Dask cluster
