@@ -137,13 +137,14 @@ FLOW_SCRIPT = """
 import json, os, sys, time
 from pathlib import Path
 def main():
-    from flows.extract import extract_flow, task_runner
+    from flows.extract import extract_flow
+    from flows.runtime import task_runner
     src, out, mode, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
     cluster = None
     if mode.startswith("dask"):
         # A long-lived cluster, as in production: started and warmed before the run is timed.
         from distributed import Client, LocalCluster
-        from flows.extract import warm_worker
+        from flows.runtime import warm_worker
         cluster = LocalCluster(n_workers=int(mode[4:]), threads_per_worker=1, processes=True,
                                dashboard_address=None)
         with Client(cluster) as client:
@@ -188,23 +189,9 @@ def mixed_corpus(base: Path, n: int) -> Path:
 
 
 # ---- report -----------------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small corpus, no Dask, 300-document flow run")
-    ap.add_argument("--work", default=str(ROOT / "benchmarks" / "out"), help="where corpora are generated")
-    ap.add_argument("--out", default=str(RESULTS), help="Markdown report to write")
-    args = ap.parse_args(argv)
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
-    per_format = 30 if args.quick else 80
-    n_flow = 300 if args.quick else 1000
-    has_soffice = shutil.which("soffice") is not None
-    formats = ("txt", "docx", "html", "pdf") if has_soffice else ("txt", "docx", "html")
-    sample_dir = work / f"per-format-{per_format}"
-    gold = corpus(sample_dir, per_format * len(formats), formats)
-    lines = [f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
-             "Reproduce: `.venv/bin/python -m benchmarks.bench` (generates its corpora under benchmarks/out/).\n",
-             "## Per format, one core, end to end\n",
+def per_format_section(sample_dir: Path, gold: list[dict], formats: tuple[str, ...]) -> list[str]:
+    """Per format, one core: pipeline vs bare library throughput and peak memory."""
+    lines = ["## Per format, one core, end to end\n",
              "Sniff, extract, match, check and write the dataset, in one process; the bare library is the "
              "parsing library alone on the same files (text decode, lxml parse + cell walk, python-docx load "
              "+ XML cell walk, pdfplumber `extract_words` on every page).\n",
@@ -231,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {fmt} | {n} | {rate:.1f} | {tgt} | {n / bare:.1f} | {elapsed / bare:.2f}x | {mem:.0f} |")
     if pdf_line:
         lines += ["", pdf_line]
+    return lines
+
+
+def pdf_fixture_section() -> list[str]:
+    """The 40-page PDF fixture read repeatedly: what text-only pages cost the PDF reader."""
+    lines: list[str] = []
     fixture = ROOT / "tests" / "fixtures" / "pdf" / "bench-40-pages.pdf"
     if fixture.exists():
         from extractors.formats.pdf import reader as pdf
@@ -244,15 +237,18 @@ def main(argv: list[str] | None = None) -> int:
         per_doc = (time.perf_counter() - t) / reps
         lines.append(f"A 40-page PDF with tables on 3 pages: {per_doc * 1000:.0f} ms per document "
                      f"({40 / per_doc:.0f} pages/s): text-only pages are read cheaply with pypdfium2.")
+    return lines
 
-    lines += ["", f"## The real Prefect flow, {n_flow} documents (txt/docx/html)\n",
-              "Wall time of the flow itself (after Prefect's temporary server has started); extraction is "
-              "the time spent inside the tasks, orchestration is the rest (Prefect task bookkeeping, result "
-              "transfer, dataset staging and commit).\n",
-              "| runner | wall (s) | docs/s | extraction (s, all workers) | dataset writes (s) | orchestration share |",
-              "|---|---|---|---|---|---|"]
-    mixed = mixed_corpus(work, n_flow)
-    modes = ["1", "2", "4"] + ([] if args.quick else ["dask1", "dask2"])
+
+def flow_section(mixed: Path, n_flow: int, quick: bool) -> tuple[list[str], dict[str, dict]]:
+    """The real Prefect flow under each runner: the lines, and each mode's measurements."""
+    lines = ["", f"## The real Prefect flow, {n_flow} documents (txt/docx/html)\n",
+             "Wall time of the flow itself (after Prefect's temporary server has started); extraction is "
+             "the time spent inside the tasks, orchestration is the rest (Prefect task bookkeeping, result "
+             "transfer, dataset staging and commit).\n",
+             "| runner | wall (s) | docs/s | extraction (s, all workers) | dataset writes (s) | orchestration share |",
+             "|---|---|---|---|---|---|"]
+    modes = ["1", "2", "4"] + ([] if quick else ["dask1", "dask2"])
     rows = {}
     for mode in modes:
         r = run_flow(mixed, mode, n_flow)
@@ -265,21 +261,30 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {name} | {r['flow_wall']:.1f} | {r['docs'] / r['flow_wall']:.0f} | {r['extract']:.1f} | "
                      f"{r['write']:.2f} | {orch:.1%} |")
     lines.append("")
-    # Incremental runs (the nightly case): the same folder again, then one new document.
+    return lines, rows
+
+
+def incremental_section(mixed: Path, n_flow: int, sample_dir: Path) -> list[str]:
+    """Incremental runs (the nightly case): the same folder again, then one new document."""
     inc_out = Path(tempfile.mkdtemp(prefix="ogi-bench-inc-"))
     first = run_flow(mixed, "1", n_flow, out=inc_out)
     again = run_flow(mixed, "1", n_flow, out=inc_out)
-    extra = sorted(p for p in (work / f"per-format-{per_format}").rglob("*.txt"))[0]
+    extra = sorted(p for p in sample_dir.rglob("*.txt"))[0]
     (mixed / "txt" / "zz-new-upload.txt").write_bytes(extra.read_bytes() + b"\n")  # new bytes: a new report
     one = run_flow(mixed, "1", n_flow, out=inc_out)
     (mixed / "txt" / "zz-new-upload.txt").unlink()
     shutil.rmtree(inc_out, ignore_errors=True)
-    lines += ["## Incremental runs\n",
-              f"Re-running on the unchanged {n_flow}-document folder: {again['flow_wall']:.2f} s "
-              f"({again['flow_wall'] / first['flow_wall']:.1%} of the first run's {first['flow_wall']:.1f} s; "
-              "target under 5%): the files are hashed and nothing is extracted or rewritten.",
-              f"Adding one document to it: {one['flow_wall']:.2f} s beyond Prefect's start-up (target under 2 s); "
-              f"{one['docs']} document extracted, the dataset rewritten by streaming.", ""]
+    return ["## Incremental runs\n",
+            f"Re-running on the unchanged {n_flow}-document folder: {again['flow_wall']:.2f} s "
+            f"({again['flow_wall'] / first['flow_wall']:.1%} of the first run's {first['flow_wall']:.1f} s; "
+            "target under 5%): the files are hashed and nothing is extracted or rewritten.",
+            f"Adding one document to it: {one['flow_wall']:.2f} s beyond Prefect's start-up (target under 2 s); "
+            f"{one['docs']} document extracted, the dataset rewritten by streaming.", ""]
+
+
+def scaling_lines(rows: dict[str, dict]) -> list[str]:
+    """Speed-ups over workers, from the flow section's measurements."""
+    lines = []
     if "2" in rows:
         lines.append(f"Scaling: 2 processes run {rows['1']['flow_wall'] / rows['2']['flow_wall']:.2f}x as fast as "
                      f"one worker; 4 processes {rows['1']['flow_wall'] / rows['4']['flow_wall']:.2f}x "
@@ -287,6 +292,32 @@ def main(argv: list[str] | None = None) -> int:
     if "dask2" in rows:
         lines.append(f"Dask: 2 local workers run {rows['dask1']['flow_wall'] / rows['dask2']['flow_wall']:.2f}x "
                      "as fast as 1 (target 1.7x).")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--quick", action="store_true", help="small corpus, no Dask, 300-document flow run")
+    ap.add_argument("--work", default=str(ROOT / "benchmarks" / "out"), help="where corpora are generated")
+    ap.add_argument("--out", default=str(RESULTS), help="Markdown report to write")
+    args = ap.parse_args(argv)
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    per_format = 30 if args.quick else 80
+    n_flow = 300 if args.quick else 1000
+    has_soffice = shutil.which("soffice") is not None
+    formats = ("txt", "docx", "html", "pdf") if has_soffice else ("txt", "docx", "html")
+    sample_dir = work / f"per-format-{per_format}"
+    gold = corpus(sample_dir, per_format * len(formats), formats)
+    lines = [f"# Benchmarks\n\nMeasured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}.",
+             "Reproduce: `.venv/bin/python -m benchmarks.bench` (generates its corpora under benchmarks/out/).\n"]
+    lines += per_format_section(sample_dir, gold, formats)
+    lines += pdf_fixture_section()
+    mixed = mixed_corpus(work, n_flow)
+    flow_lines, rows = flow_section(mixed, n_flow, args.quick)
+    lines += flow_lines
+    lines += incremental_section(mixed, n_flow, sample_dir)
+    lines += scaling_lines(rows)
     Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 0

@@ -1,8 +1,14 @@
 """`ogi`: the command line. A translator: parse arguments, call one library or flow
 function, print a clean result or `Error: …`, exit with a meaningful code.
 
-Exit codes: 0 success; 1 nothing at all could be read (extract) or a score below the floor
-(eval); 2 usage error (e.g. a missing path); 3 the output folder is locked by another run.
+Every subcommand's arguments (`_add_*`) and its translator (`cmd_*`) are here; where the
+flows run is set up by `flows.runtime`. Prefect is imported only inside the commands that
+run a flow, after `prefect_env()` has set PREFECT_HOME. The run's `Settings` are built
+once here (`Settings.from_env()`) and handed to the flow.
+
+Exit codes: 0 success; 1 nothing at all could be read (extract), no URL fetched (crawl) or
+a score below the floor (eval); 2 usage error (e.g. a missing path); 3 the output folder is
+locked by another run.
 """
 
 from __future__ import annotations
@@ -10,39 +16,39 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import logging
 import os
 import sys
 from pathlib import Path
 
-from flows import crawl
+from extractors.crawl import Site, SourcesError, load_sources
+from extractors.settings import Settings
+from flows import runtime
+from flows.crawl import (
+    DEFAULT_CRON,
+    DEFAULT_DEPLOYMENT_NAME,
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    DEFAULT_TIMEZONE,
+    FLOW_NAME,
+)
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+EXIT_NOTHING_FETCHED = EXIT_NOTHING_READ  # `ogi crawl`: no URL could be fetched at all
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
 
 
-def _prefect_env() -> None:
-    """Run Prefect in its embedded mode, quietly, with a project-local home."""
-    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "CRITICAL")
-    # The first run in a new PREFECT_HOME migrates a fresh database (~20 s on a busy 2-core
-    # machine, Prefect's default limit): give the temporary server time to come up.
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
-    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
-    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # a local Dask cluster's chatter
-
-
-@contextlib.contextmanager
-def _quiet_shutdown():
-    """Prefect's temporary server may print tracebacks while it stops; keep them off the console."""
-    yield
-    logging.disable(logging.CRITICAL)
+# ---------------------------------------------------------------- arguments
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ogi", description="Turn 政府信息公开工作年度报告 into a Parquet dataset.")
     sub = p.add_subparsers(dest="command", required=True)
+    for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve):
+        add(sub)
+    return p
+
+
+def _add_extract(sub) -> None:
     ex = sub.add_parser("extract", help="extract reports (a folder or one file) into the dataset",
                         description="Extract every report under INPUT into reports/values/findings.parquet.")
     ex.add_argument("input", metavar="INPUT", help="a folder of reports or a single report file")
@@ -58,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="read every file as this format instead of sniffing it from the content")
     ex.add_argument("--force", action="store_true",
                     help="re-extract documents already in the dataset with the same bytes and version")
+
+
+def _add_eval(sub) -> None:
     ev = sub.add_parser("eval", help="score the pipeline against a corpus with ground truth",
                         description="Run the real pipeline on CORPUS_DIR and score it against its gold.jsonl.")
     ev.add_argument("corpus", metavar="CORPUS_DIR", help="folder of reports with a gold.jsonl")
@@ -66,32 +75,118 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", help="also write the full scores as JSON to this file")
     ev.add_argument("--floor", help="JSON file of minimum F1 per format; exit 1 when any is not met")
     ev.add_argument("--no-baseline", action="store_true", help="skip the exact-label baseline run")
+
+
+def _add_findings(sub) -> None:
     fi = sub.add_parser("findings", help="print findings as a readable table",
                         description="Print findings from the dataset for a quick look from the terminal.")
     fi.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
     fi.add_argument("--report", help="a report_id (or its first characters) or a source path")
     fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
-    crawl.add_parsers(sub)
-    return p
+
+
+def _add_crawl(sub) -> None:
+    cr = sub.add_parser(
+        "crawl", help="crawl the report columns in SOURCES.yaml and extract what is new",
+        description="Fetch new or changed reports from the sites in SOURCES.yaml into RAW/<site>/, "
+                    "then extract them into the dataset (see docs/crawling.md).")
+    cr.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
+    cr.add_argument("--raw", default=DEFAULT_RAW, help=f"where downloads go (default: {DEFAULT_RAW})")
+    cr.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder (default: {DEFAULT_OUT})")
+
+
+def _add_serve(sub) -> None:
+    se = sub.add_parser(
+        "serve", help="run the crawl on a schedule (needs a Prefect server)",
+        description="Serve the crawl flow as a Prefect deployment on a cron schedule until interrupted. "
+                    "Needs a long-lived Prefect server: `prefect server start`, then PREFECT_API_URL.")
+    se.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
+    se.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression (default: '{DEFAULT_CRON}')")
+    se.add_argument("--timezone", default=DEFAULT_TIMEZONE, help=f"IANA time zone (default: {DEFAULT_TIMEZONE})")
+    se.add_argument("--name", default=DEFAULT_DEPLOYMENT_NAME,
+                    help=f"deployment name (default: {DEFAULT_DEPLOYMENT_NAME})")
+    se.add_argument("--raw", default=DEFAULT_RAW, help=f"where downloads go (default: {DEFAULT_RAW})")
+    se.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder (default: {DEFAULT_OUT})")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def _error(msg: str, code: int = EXIT_USAGE) -> int:
+    print(f"Error: {msg}", file=sys.stderr)
+    return code
+
+
+def _extract_usage_error(args) -> str | None:
+    """What is wrong with `ogi extract`'s arguments, if anything."""
+    if not Path(args.input).exists():
+        return f"input path does not exist: {Path(args.input)}"
+    for opt in ("batch_size", "workers", "dask_workers"):
+        value = getattr(args, opt)
+        if value is not None and value < 1:
+            return f"--{opt.replace('_', '-')} must be at least 1"
+    if args.dask_address and args.dask_workers:
+        return "give either --dask-address or --dask-workers, not both"
+    return None
+
+
+def cmd_extract(args) -> int:
+    """`ogi extract`: 0 done; 1 nothing could be read; 2 usage error; 3 dataset locked."""
+    problem = _extract_usage_error(args)
+    if problem:
+        return _error(problem)
+    from extractors.dataset.store import DatasetLocked, DatasetStore
+
+    try:  # refuse early and cleanly; the flow holds the lock for the real run
+        with DatasetStore(Path(args.out)):
+            pass
+    except DatasetLocked as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    runtime.prefect_env()
+    from extractors.dataset.batch import DEFAULT_BATCH_SIZE
+    from flows.extract import extract_flow
+
+    runner = runtime.task_runner(args.dask_address, args.dask_workers, args.workers)
+    captured = io.StringIO()
+    try:
+        with runtime.quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
+            summary = extract_flow.with_options(task_runner=runner)(
+                str(Path(args.input)), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
+                force=args.force, processes=args.workers, fmt=args.fmt, settings=Settings.from_env())
+    except DatasetLocked as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    print(summary.format())
+    unreadable = summary.by_status.get("failed", 0) + summary.by_status.get("unsupported_format", 0)
+    if summary.documents and unreadable == summary.documents:
+        return _error("no document could be read", EXIT_NOTHING_READ)
+    if not summary.documents and not summary.skipped:
+        return _error(f"no documents found under {Path(args.input)}", EXIT_NOTHING_READ)
+    return EXIT_OK
+
+
+def _eval_usage_error(corpus: Path, gold: Path, floor: str | None) -> str | None:
+    if not corpus.is_dir():
+        return f"corpus folder does not exist: {corpus}"
+    if not gold.is_file():
+        return f"no ground truth at {gold} (give --gold FILE)"
+    if floor and not Path(floor).is_file():
+        return f"floor file does not exist: {floor}"
+    return None
 
 
 def cmd_eval(args) -> int:
+    """`ogi eval`: 0 done; 1 a format below the floor; 2 usage error."""
     corpus = Path(args.corpus)
     gold = Path(args.gold) if args.gold else corpus / "gold.jsonl"
-    if not corpus.is_dir():
-        print(f"Error: corpus folder does not exist: {corpus}", file=sys.stderr)
-        return EXIT_USAGE
-    if not gold.is_file():
-        print(f"Error: no ground truth at {gold} (give --gold FILE)", file=sys.stderr)
-        return EXIT_USAGE
-    if args.floor and not Path(args.floor).is_file():
-        print(f"Error: floor file does not exist: {args.floor}", file=sys.stderr)
-        return EXIT_USAGE
-    _prefect_env()
-    from flows.evaluate import check_floor, eval_flow
+    problem = _eval_usage_error(corpus, gold, args.floor)
+    if problem:
+        return _error(problem)
+    runtime.prefect_env()
+    from extractors.evaluate.report import check_floor
+    from flows.evaluate import eval_flow
 
-    with _quiet_shutdown():
-        report = eval_flow(str(corpus), str(gold), args.out, not args.no_baseline)
+    with runtime.quiet_shutdown():
+        report = eval_flow(str(corpus), str(gold), args.out, not args.no_baseline, settings=Settings.from_env())
     print(report.format_text())
     if args.json:
         import json
@@ -107,64 +202,66 @@ def cmd_eval(args) -> int:
 
 
 def cmd_findings(args) -> int:
-    from extractors.dataset.store import format_findings, query_findings
+    """`ogi findings`: 0 printed; 2 no dataset."""
+    from extractors.dataset.query import format_findings, query_findings
 
     try:
         df = query_findings(Path(args.out), args.report, args.check)
     except FileNotFoundError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _error(str(exc))
     print(format_findings(df))
     return EXIT_OK
 
 
-def cmd_extract(args) -> int:
-    src = Path(args.input)
-    if not src.exists():
-        print(f"Error: input path does not exist: {src}", file=sys.stderr)
-        return EXIT_USAGE
-    for opt in ("batch_size", "workers", "dask_workers"):
-        value = getattr(args, opt)
-        if value is not None and value < 1:
-            print(f"Error: --{opt.replace('_', '-')} must be at least 1", file=sys.stderr)
-            return EXIT_USAGE
-    if args.dask_address and args.dask_workers:
-        print("Error: give either --dask-address or --dask-workers, not both", file=sys.stderr)
-        return EXIT_USAGE
-    from extractors.dataset.store import DatasetLocked, DatasetStore
-
-    try:  # refuse early and cleanly; the flow holds the lock for the real run
-        with DatasetStore(Path(args.out)):
-            pass
-    except DatasetLocked as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
-    _prefect_env()
-    from flows.extract import DEFAULT_BATCH_SIZE, extract_flow, task_runner
-
-    runner = task_runner(args.dask_address, args.dask_workers, args.workers)
-    captured = io.StringIO()
+def _check_sources(path: str) -> list[Site] | None:
     try:
-        with _quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
-            summary = extract_flow.with_options(task_runner=runner)(
-                str(src), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet, force=args.force,
-                processes=args.workers, fmt=args.fmt)
-    except DatasetLocked as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_LOCKED
+        return load_sources(path)
+    except SourcesError as exc:
+        _error(str(exc))
+        return None
+
+
+def cmd_crawl(args) -> int:
+    """`ogi crawl`: 0 done; 1 no URL could be fetched at all; 2 usage error."""
+    if _check_sources(args.sources) is None:
+        return EXIT_USAGE
+    runtime.prefect_env()
+    from flows.crawl import crawl_flow
+
+    with runtime.quiet_shutdown():
+        summary = crawl_flow(str(args.sources), args.raw, args.out, settings=Settings.from_env())
     print(summary.format())
-    if summary.documents and summary.by_status.get("failed", 0) + summary.by_status.get("unsupported_format", 0) \
-            == summary.documents:
-        print("Error: no document could be read", file=sys.stderr)
-        return EXIT_NOTHING_READ
-    if not summary.documents and not summary.skipped:
-        print(f"Error: no documents found under {src}", file=sys.stderr)
-        return EXIT_NOTHING_READ
+    if summary.fetched == 0:
+        return _error("nothing could be fetched from any site", EXIT_NOTHING_FETCHED)
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    """`ogi serve`: serves until interrupted; 2 for a usage error (bad SOURCES, cron or
+    time zone, no Prefect server configured)."""
+    if _check_sources(args.sources) is None:
+        return EXIT_USAGE
+    runtime.prefect_env()
+    if not runtime.api_url():
+        return _error("`ogi serve` needs a long-lived Prefect server: run `prefect server start` and set "
+                      "PREFECT_API_URL (e.g. http://127.0.0.1:4200/api); see docs/crawling.md")
+    from flows.crawl import build_deployment
+
+    try:
+        deployment = build_deployment(args.sources, args.cron, args.timezone, raw=args.raw, out=args.out,
+                                      name=args.name)
+    except ValueError as exc:
+        return _error(f"invalid schedule or name: {exc}")
+    from prefect import serve
+
+    print(f"Serving {FLOW_NAME}/{args.name}: '{args.cron}' ({args.timezone}) on {args.sources}; "
+          "Ctrl+C to stop", file=sys.stderr)
+    serve(deployment)
     return EXIT_OK
 
 
 COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
-            "crawl": crawl.cmd_crawl, "serve": crawl.cmd_serve}
+            "crawl": cmd_crawl, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -172,8 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
-        print("Error: interrupted", file=sys.stderr)
-        return 130
+        return _error("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:  # a failure of the run itself (documents never raise): say it cleanly
         print(f"Error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("OGI_DEBUG"):

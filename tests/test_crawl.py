@@ -8,7 +8,6 @@ every request so the tests can assert what was, and was never, requested.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -22,7 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
-from extractors.crawl.crawler import (
+from extractors.crawl import (
     USER_AGENT,
     CrawlResult,
     FetchRefused,
@@ -418,6 +417,79 @@ def test_gbk_pages_are_decoded_for_links():
     assert not site.matches("关于开展政务公开培训的通知")
 
 
+def test_safety_policies_for_redirects_ports_and_download_caps():
+    from extractors.crawl.safety import (
+        DownloadTooLarge,
+        check_declared_length,
+        on_allowed_host,
+        port_of,
+        read_capped,
+        redirect_target,
+    )
+
+    assert redirect_target("http://a.gov.cn/x/y.html", 302, " ../z.html#top ") == "http://a.gov.cn/z.html"
+    assert redirect_target("http://a.gov.cn/x", 200, "/elsewhere") is None
+    assert redirect_target("http://a.gov.cn/x", 301, None) is None
+    assert (port_of("https://a.gov.cn/"), port_of("http://a.gov.cn/"), port_of("http://a.gov.cn:8080/")) == (443, 80, 8080)
+    assert on_allowed_host("https://A.gov.cn./x", ("a.gov.cn",))
+    assert not on_allowed_host("ftp://a.gov.cn/x", ("a.gov.cn",)) and not on_allowed_host("http://b.gov.cn/", ("a.gov.cn",))
+    assert read_capped([b"abc", b"def"], 4, truncate=True, cap_mb=1) == b"abcd"
+    assert read_capped([b"abc", b"def"], 6, truncate=False, cap_mb=1) == b"abcdef"
+    with pytest.raises(DownloadTooLarge, match="aborted after 6 bytes"):
+        read_capped([b"abc", b"def"], 5, truncate=False, cap_mb=1)
+    with pytest.raises(DownloadTooLarge, match="Content-Length 11 bytes"):
+        check_declared_length("11", 10, 1)
+    check_declared_length("10", 10, 1)
+    check_declared_length(None, 10, 1)
+
+
+def test_link_classification():
+    from extractors.crawl.pages import (
+        Link,
+        Page,
+        attachment_ext,
+        is_attachment_link,
+        is_pagination,
+        is_report_page,
+        links_to_follow,
+    )
+
+    site = Site(name="x", start_urls=("http://h.gov.cn/col/index.html",))
+    assert is_pagination("下一页", "http://h.gov.cn/col/index_2.html", "/col")
+    assert is_pagination("3", "http://h.gov.cn/col/index_3.html", "/col")
+    assert not is_pagination("3", "http://h.gov.cn/other/index_3.html", "/col")  # digits elsewhere: not pages
+    assert is_attachment_link(Link("http://h.gov.cn/f/a.PDF", ""), on_report=False)
+    assert is_attachment_link(Link("http://h.gov.cn/f?id=1", "附件1"), on_report=True)
+    assert not is_attachment_link(Link("http://h.gov.cn/f?id=1", "附件1"), on_report=False)
+    report = Link("http://h.gov.cn/art/1.html", "2023年政府信息公开工作年度报告")
+    listing = Page("年报专栏", [report] * 3, has_table=False)
+    assert not is_report_page(listing, site, anchor_matched=True)  # three report links, no table: a listing
+    assert is_report_page(Page("2023年政府信息公开工作年度报告", [], has_table=True), site, anchor_matched=False)
+    page = Page("", [report, Link("http://h.gov.cn/col/index_2.html", "下一页"),
+                     Link("http://h.gov.cn/f/a.pdf", "附件")], has_table=False)
+    assert links_to_follow(page, site, "http://h.gov.cn/col/index.html", is_report=False) == [
+        ("http://h.gov.cn/art/1.html", "candidate", True), ("http://h.gov.cn/col/index_2.html", "listing", False)]
+    assert links_to_follow(page, site, "http://h.gov.cn/art/0.html", is_report=True) == [
+        ("http://h.gov.cn/art/1.html", "candidate", True), ("http://h.gov.cn/f/a.pdf", "attachment", False)]
+    assert attachment_ext({}, "http://h.gov.cn/download?id=1", b"%PDF-1.7") == ".pdf"
+    assert attachment_ext({"content-type": "application/msword"}, "http://h.gov.cn/d", b"") == ".doc"
+    assert attachment_ext({"content-disposition": 'attachment; filename="r.docx"'}, "http://h.gov.cn/d", b"") == ".docx"
+    assert attachment_ext({}, "http://h.gov.cn/d", b"hello") is None
+
+
+def test_crawl_summary_adds_up_sites():
+    from extractors.crawl.crawler import SavedFile
+    from extractors.crawl.summary import failed_site, summarize_crawl
+
+    a = CrawlResult(site="a", requests=3, fetched=2, not_modified=1, unchanged=1,
+                    new_files=[SavedFile("a/r.pdf", "http://a/r.pdf", "new", "0" * 64, 10)])
+    b = failed_site("b", "http://b/", RuntimeError("boom"))
+    s = summarize_crawl([a, b])
+    assert (s.sites, s.requests, s.fetched, s.saved, s.new_files) == (2, 3, 2, 1, {"a/r.pdf": "http://a/r.pdf"})
+    assert s.errors == [("b", "http://b/", "crawl failed: boom")]
+    assert "nothing new to extract" in s.format() and "[b] http://b/: crawl failed: boom" in s.format()
+
+
 def test_one_request_at_a_time_per_host_with_delay(tmp_path, server):
     """Two sites on one host crawled in parallel still take turns, `delay` apart."""
     delay = 0.1
@@ -504,15 +576,13 @@ def test_bad_sources_files(tmp_path):
 
 
 def _parser():
-    from flows.crawl import add_parsers
+    from flows.cli import build_parser
 
-    p = argparse.ArgumentParser(prog="ogi")
-    add_parsers(p.add_subparsers(dest="command", required=True))
-    return p
+    return build_parser()
 
 
 def test_cli_parsers_and_usage_errors(tmp_path, capsys, monkeypatch):
-    from flows import crawl
+    from flows import cli, runtime
 
     args = _parser().parse_args(["serve", "s.yaml", "--cron", "*/5 * * * *", "--timezone", "UTC", "--name", "n"])
     assert (args.sources, args.cron, args.timezone, args.name) == ("s.yaml", "*/5 * * * *", "UTC", "n")
@@ -520,19 +590,19 @@ def test_cli_parsers_and_usage_errors(tmp_path, capsys, monkeypatch):
     assert (args.raw, args.out) == ("data/raw", "data/processed")
 
     missing = str(tmp_path / "missing.yaml")
-    assert crawl.cmd_crawl(_parser().parse_args(["crawl", missing])) == 2
-    assert crawl.cmd_serve(_parser().parse_args(["serve", missing])) == 2
+    assert cli.cmd_crawl(_parser().parse_args(["crawl", missing])) == 2
+    assert cli.cmd_serve(_parser().parse_args(["serve", missing])) == 2
     err = capsys.readouterr().err
     assert err.count("Error: ") == 2 and "file not found" in err and "Traceback" not in err
     bad = tmp_path / "bad.yaml"
     bad.write_text("sites:\n  - {name: a, start_urls: [http://a.gov.cn/], max_pages: -1}\n", encoding="utf-8")
-    assert crawl.cmd_crawl(_parser().parse_args(["crawl", str(bad)])) == 2
+    assert cli.cmd_crawl(_parser().parse_args(["crawl", str(bad)])) == 2
     assert "max_pages" in capsys.readouterr().err
 
     good = tmp_path / "good.yaml"
     good.write_text("sites:\n  - {name: a, start_urls: [http://a.gov.cn/]}\n", encoding="utf-8")
-    monkeypatch.setattr(crawl, "_api_url", lambda: None)
-    assert crawl.cmd_serve(_parser().parse_args(["serve", str(good)])) == 2
+    monkeypatch.setattr(runtime, "api_url", lambda: None)
+    assert cli.cmd_serve(_parser().parse_args(["serve", str(good)])) == 2
     assert "prefect server start" in capsys.readouterr().err
 
 
@@ -561,7 +631,7 @@ def test_crawl_flow_end_to_end(prefect_harness, tmp_path, server, capsys):
     # Nothing new on the next night: no extraction at all. (Through `ogi crawl`'s handler.)
     import logging
 
-    from flows.crawl import cmd_crawl
+    from flows.cli import cmd_crawl
 
     try:
         code = cmd_crawl(_parser().parse_args(["crawl", str(sources), "--raw", str(raw), "--out", str(out)]))

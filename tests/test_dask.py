@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from flows.extract import extract_flow, task_runner
+from flows.extract import extract_flow
+from flows.runtime import task_runner
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "data" / "raw"

@@ -138,3 +138,29 @@ def test_killed_mid_write_leaves_a_readable_dataset(tmp_path):
         assert set(values.report_id) <= set(reports.report_id)
         assert not values.duplicated(["report_id", "seq"]).any()
         assert not list(out.glob("*.tmp"))
+
+
+def test_batches_extracted_by_a_worker_are_committed_like_staged_ones(tmp_path):
+    from extractors.dataset.batch import batches, extract_paths
+    from extractors.dataset.query import read_table
+    from extractors.dataset.summary import summarize
+    from extractors.records import DocResult
+
+    assert batches([1, 2, 3, 4, 5], 2) == [[1, 2], [3, 4], [5]] and batches([], 3) == []
+    out = tmp_path / "out"
+    assert read_table(out, "reports") is None
+    with DatasetStore(out) as store:
+        plan = store.plan(SEEDS, RAW)
+        parts = [extract_paths([str(p) for p in b], str(RAW), str(store.staging),
+                               source_urls={SEEDS[0].name: "http://a.gov.cn/r.txt"}) for b in batches(plan.todo, 2)]
+        for part in parts:
+            store.add_part(part.part)
+        written = store.commit(plan.path_ids)
+    assert [len(b.reports) for b in parts] == [2, 2, 1] and all(b.seconds > 0 for b in parts)
+    reports = read_table(out, "reports")
+    assert reports.num_rows == 5 and reports.schema.names[0] == "report_id"
+    urls = dict(zip(reports.column("source_path").to_pylist(), reports.column("source_url").to_pylist(), strict=True))
+    assert urls[SEEDS[0].name] == "http://a.gov.cn/r.txt" and urls[SEEDS[1].name] is None
+    summary = summarize([DocResult(r) for b in parts for r in b.reports], written, out)
+    assert summary.documents == 5 and summary.by_status == {"ok": 5} and summary.dataset_reports == 5
+    assert "5 document(s) processed" in summary.format()

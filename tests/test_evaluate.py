@@ -182,3 +182,21 @@ def test_real_fixture_gold_loads():
     g = gold[0]
     res = score(_values("x", g), _reports(g, ids={g["path"]: "x"}), [g])
     assert res.overall.f1 == 1.0
+
+
+def test_report_text_and_floor(tmp_path):
+    from extractors.evaluate.report import EvalReport, check_floor
+    from extractors.evaluate.scoring import Counts
+
+    result = EvalResult(Counts(9, 10, 10), {"txt": Counts(9, 10, 10), "pdf": Counts(0, 0, 5)}, {}, [])
+    floor = tmp_path / "floor.json"
+    floor.write_text(json.dumps({"f1": {"txt": 0.8}, "docs_exact": 0.5}), encoding="utf-8")
+    problems = check_floor(result, floor)
+    assert problems == [f"format pdf: no floor in {floor}", "documents exact 0.0000 below the floor 0.5"]
+    floor.write_text(json.dumps({"f1": {"txt": 0.95, "pdf": 0.0}}), encoding="utf-8")
+    assert check_floor(result, floor) == ["format txt: F1 0.9000 below the floor 0.95"]
+    report = EvalReport("corpus", result, result, {"doc": {"unsupported_format": 2}, "txt": {"ok": 3}})
+    text = report.format_text()
+    assert "baseline (labels matched only" in text and "  format pdf     P 0.000  R 0.000  F1 0.000" in text
+    assert "  doc    unsupported_format 2  (no extractor for this format yet)" in text and "  txt    ok 3" in text
+    assert report.to_dict()["statuses"] == {"doc": {"unsupported_format": 2}, "txt": {"ok": 3}}

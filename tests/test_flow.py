@@ -98,3 +98,31 @@ def test_cli_end_to_end(tmp_path):
                           env=env, cwd=root, timeout=300)
     assert proc.returncode == 1 and "no document could be read" in proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+def test_discover_skips_outputs_and_restricts_to_paths(inputs):
+    from extractors.discover import discover, only
+
+    (inputs / "reports.parquet").write_bytes(b"")
+    (inputs / ".hidden.txt").write_bytes(b"x")
+    root, files = discover(inputs)
+    assert root == inputs and files == sorted(files)
+    assert {f.name for f in files} == {p.name for p in SEEDS} | {"copy-of-000.txt", "empty.txt", "junk.txt"}
+    assert discover(inputs / "junk.txt") == (inputs, [inputs / "junk.txt"])
+    assert only(files, None) == files
+    assert only(files, [str(inputs / "sub" / ".." / "junk.txt")]) == [inputs / "junk.txt"]
+
+
+def test_execution_plan_sizes_batches_for_the_runner():
+    from flows.runtime import DASK_BATCHES_PER_WORKER, PARALLEL_MIN_DOCS, plan_execution
+
+    class DaskTaskRunner:  # recognised by name, like prefect-dask's
+        cluster_kwargs = {"n_workers": 2}
+
+    threads = object()
+    assert plan_execution(threads, PARALLEL_MIN_DOCS - 1, 20, 4) == (False, 0, 20)  # small run: in-process
+    assert plan_execution(threads, 400, 20, 1) == (False, 0, 20)  # one process asked for
+    assert plan_execution(threads, 400, 20, 4) == (False, 4, 20)
+    assert plan_execution(threads, 100, 20, 4) == (False, 4, 7)  # at least 4 batches a worker
+    dask = plan_execution(DaskTaskRunner(), 400, 20, None)
+    assert dask == (True, 0, 400 // (DASK_BATCHES_PER_WORKER * 2))

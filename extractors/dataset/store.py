@@ -15,6 +15,8 @@
   journal leaves the previous dataset untouched; one killed after it is finished by the
   next run (`recover()`), which replays the renames. Readers never see a partial file;
 * exclusive: a lock file refuses a second concurrent writer with a clear message.
+
+Reading the dataset back (`read_table`, `query_findings`) is `extractors.dataset.query`.
 """
 
 from __future__ import annotations
@@ -90,13 +92,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def read_table(out: Path, name: str) -> pa.Table | None:
-    path = Path(out) / FILES[name][0]
-    if not path.exists():
-        return None
-    return pq.read_table(path).cast(FILES[name][1])
 
 
 class DatasetStore:
@@ -327,50 +322,3 @@ def write_dataset(results: Iterable[DocResult], out: Path) -> WriteSummary:
     with DatasetStore(out) as store:
         store.stage(results)
         return store.commit({p: r.report["report_id"] for r in results for p in r.report["source_paths"]})
-
-
-def query_findings(out: Path, report: str | None = None, check: str | None = None):
-    """Findings joined with their report's source path, filtered by report and check.
-
-    `report` matches a report_id prefix or a source path (exact or as a suffix);
-    `check` matches a check id or finding kind exactly, or a prefix ending in '.'
-    (e.g. 'applications.'). Raises FileNotFoundError when the dataset is missing.
-    """
-    import pandas as pd
-
-    out = Path(out)
-    path = out / FILES["findings"][0]
-    if not path.exists():
-        raise FileNotFoundError(f"no findings.parquet in {out} (run `ogi extract` first)")
-    findings = pd.read_parquet(path)
-    reports = pd.read_parquet(out / FILES["reports"][0], columns=["report_id", "source_path"])
-    df = findings.merge(reports, on="report_id", how="left")
-    if report:
-        df = df[df.report_id.str.startswith(report) | (df.source_path == report)
-                | df.source_path.fillna("").str.endswith("/" + report)]
-    if check:
-        df = df[(df.check == check) | (check.endswith(".") & df.check.str.startswith(check))]
-    return df.sort_values(["source_path", "check", "table", "row", "column"], na_position="first")
-
-
-def format_findings(df, width: int = 100) -> str:
-    """A readable text table of findings for the terminal."""
-    if df.empty:
-        return "no findings"
-    lines = []
-    cols = [("source_path", 28), ("check", 26), ("severity", 8), ("where", 34)]
-    header = "  ".join(name.ljust(w) for name, w in cols) + "  message"
-    lines.append(header)
-    lines.append("-" * min(len(header) + 20, 160))
-    for rec in df.itertuples(index=False):
-        where = ".".join(x for x in (rec.table, rec.row, rec.column) if isinstance(x, str) and x)
-        cells = [str(rec.source_path or rec.report_id[:12]), rec.check, rec.severity, where]
-        line = "  ".join(_clip(c, w).ljust(w) for c, (_, w) in zip(cells, cols, strict=True))
-        lines.append(line + "  " + _clip(rec.message, width))
-    lines.append(f"{len(df)} finding(s)")
-    return "\n".join(lines)
-
-
-def _clip(text: str, width: int) -> str:
-    text = str(text).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,61 @@
+"""What a crawl of several sites did, added up for the `ogi crawl` summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from extractors.crawl.crawler import CrawlResult
+
+# Errors listed in the printed summary (all are in each site's _manifest.jsonl).
+SUMMARY_ERRORS_SHOWN = 15
+
+
+@dataclass
+class CrawlSummary:
+    """What a crawl did, across sites, and the extraction run on what was new."""
+
+    sites: int = 0
+    requests: int = 0
+    fetched: int = 0
+    not_modified: int = 0
+    saved: int = 0  # new or changed files written
+    unchanged: int = 0
+    robots_disallowed: int = 0
+    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (site, url, error)
+    new_files: dict[str, str] = field(default_factory=dict)  # path under RAW → URL
+    extraction: Any = None  # the extraction's RunSummary, or None when nothing was new
+
+    def format(self) -> str:
+        lines = [f"{self.sites} site(s) crawled: {self.fetched} URL(s) fetched ({self.not_modified} not modified), "
+                 f"{self.saved} file(s) new or changed, {self.unchanged} unchanged, "
+                 f"{len(self.errors)} error(s), {self.robots_disallowed} skipped by robots.txt"]
+        for site, url, err in self.errors[:SUMMARY_ERRORS_SHOWN]:
+            lines.append(f"  [{site}] {url}: {err}")
+        if len(self.errors) > SUMMARY_ERRORS_SHOWN:
+            lines.append(f"  … {len(self.errors) - SUMMARY_ERRORS_SHOWN} more in the sites' _manifest.jsonl")
+        if self.extraction is None:
+            lines.append("nothing new to extract")
+        else:
+            lines.append(self.extraction.format())
+        return "\n".join(lines)
+
+
+def summarize_crawl(results: list[CrawlResult], extraction=None) -> CrawlSummary:
+    """Add up the sites' results; `extraction` is the run over their new files, if any."""
+    s = CrawlSummary(sites=len(results), extraction=extraction)
+    for r in results:
+        s.requests += r.requests
+        s.fetched += r.fetched
+        s.not_modified += r.not_modified
+        s.saved += len(r.new_files)
+        s.unchanged += r.unchanged
+        s.robots_disallowed += len(r.robots_disallowed)
+        s.errors += [(r.site, url, err) for url, err in r.errors]
+        s.new_files.update(r.source_urls)
+    return s
+
+
+def failed_site(site_name: str, start_url: str, exc: BaseException) -> CrawlResult:
+    """The result of a site whose crawl raised: one error, nothing fetched."""
+    return CrawlResult(site=site_name, errors=[(start_url, f"crawl failed: {exc}")])

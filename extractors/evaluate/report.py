@@ -1,0 +1,91 @@
+"""The `ogi eval` report: a written dataset scored against gold, the text it prints, and
+the floor (`benchmarks/floor.json`) it must not fall below.
+
+`score_dataset` reads the Parquet files an extraction wrote and scores them with
+`extractors.evaluate.scoring.score`; `EvalReport` holds the fuzzy run, the optional
+exact-label baseline and the document statuses per format; `check_floor` lists what falls
+below the floor file's F1 per format and documents-exact share.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from extractors.evaluate.scoring import EvalResult, score
+from schemas import TABLES
+
+
+@dataclass
+class EvalReport:
+    corpus: str
+    result: EvalResult
+    baseline: EvalResult | None
+    statuses: dict[str, dict[str, int]] = field(default_factory=dict)  # format → status → count
+
+    def to_dict(self) -> dict:
+        return {"corpus": self.corpus, "fuzzy": self.result.to_dict(),
+                "baseline_exact": self.baseline.to_dict() if self.baseline else None,
+                "statuses": self.statuses}
+
+    def format_text(self) -> str:
+        lines = [f"Evaluation of {self.corpus}", "", "fuzzy matching (the pipeline):", self.result.format_text()]
+        if self.baseline:
+            lines += ["", "baseline (labels matched only when identical after normalisation):"]
+            lines += _baseline_lines(self.baseline)
+        lines += ["", "document status by format:"]
+        lines += _status_lines(self.statuses)
+        return "\n".join(lines)
+
+
+def _baseline_lines(baseline: EvalResult) -> list[str]:
+    lines = []
+    for name, c in [("overall", baseline.overall), *sorted(baseline.by_format.items())]:
+        label = name if name == "overall" else f"format {name}"
+        lines.append(f"  {label:<14} P {c.precision:.3f}  R {c.recall:.3f}  F1 {c.f1:.3f}")
+    return lines
+
+
+def _status_lines(statuses: dict[str, dict[str, int]]) -> list[str]:
+    lines = []
+    for fmt, counts in sorted(statuses.items()):
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+        unsupported = counts.get("unsupported_format", 0)
+        note = "  (no extractor for this format yet)" if unsupported and unsupported == sum(counts.values()) else ""
+        lines.append(f"  {fmt:<6} {detail}{note}")
+    return lines
+
+
+def score_dataset(out: Path, gold: list[dict]) -> tuple[EvalResult, dict]:
+    """Score the dataset at `out` against `gold`; also the document statuses per format."""
+    values = pd.read_parquet(Path(out) / "values.parquet")
+    reports = pd.read_parquet(Path(out) / "reports.parquet")
+    values = values[values["table"].isin(TABLES)]  # narrative figures are not in the gold tables
+    # Identical bytes at several paths are one report: let each path find it.
+    reports = reports.explode("source_paths").assign(source_path=lambda d: d["source_paths"].fillna(d["source_path"]))
+    statuses: dict[str, dict[str, int]] = {}
+    gold_paths = {g["path"]: g.get("format") for g in gold}
+    for rec in reports.itertuples(index=False):
+        fmt = gold_paths.get(rec.source_path) or rec.format or "?"
+        statuses.setdefault(fmt, {}).setdefault(rec.status, 0)
+        statuses[fmt][rec.status] += 1
+    return score(values, reports, gold), statuses
+
+
+def check_floor(result: EvalResult, floor_path: Path) -> list[str]:
+    """Formats (present in the result) whose F1 or documents-exact share is below the floor."""
+    floor = json.loads(Path(floor_path).read_text(encoding="utf-8"))
+    problems = []
+    for fmt, counts in sorted(result.by_format.items()):
+        minimum = floor.get("f1", {}).get(fmt)
+        if minimum is None:
+            problems.append(f"format {fmt}: no floor in {floor_path}")
+        elif counts.f1 < minimum:
+            problems.append(f"format {fmt}: F1 {counts.f1:.4f} below the floor {minimum}")
+    min_exact = floor.get("docs_exact")
+    if min_exact is not None and result.docs_exact < min_exact:
+        problems.append(f"documents exact {result.docs_exact:.4f} below the floor {min_exact}")
+    return problems

@@ -1,0 +1,196 @@
+"""Where and how the flows run: Prefect's environment, the task runner, the local worker
+pool and the sizing of batches for it or for a Dask cluster.
+
+Importing this module does not import Prefect: `prefect_env()` must set PREFECT_HOME and
+the logging levels first (Prefect reads its settings once, at import), so every Prefect
+import here is inside a function.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from typing import NamedTuple
+
+# Below this many documents to extract, one process beats several: forking the workers is
+# cheap, but a small run finishes before they pay back (a .txt report takes ~10 ms).
+PARALLEL_MIN_DOCS = 50
+# Batches per local worker process at least, so uneven documents still balance.
+LOCAL_BATCHES_PER_WORKER = 4
+# Batches per Dask worker: enough to balance uneven documents, few enough to keep the per-task
+# cost small (the 1,000-document benchmark ran 1.44x faster on 2 workers than 1 with 50-document batches).
+DASK_BATCHES_PER_WORKER = 4
+
+
+# ---------------------------------------------------------------- Prefect
+
+
+def prefect_env() -> None:
+    """Run Prefect in its embedded mode, quietly, with a project-local home."""
+    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "CRITICAL")
+    # The first run in a new PREFECT_HOME migrates a fresh database (~20 s on a busy 2-core
+    # machine, Prefect's default limit): give the temporary server time to come up.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # a local Dask cluster's chatter
+
+
+@contextlib.contextmanager
+def quiet_shutdown():
+    """Prefect's temporary server may print tracebacks while it stops; keep them off the console."""
+    yield
+    logging.disable(logging.CRITICAL)
+
+
+def api_url() -> str | None:
+    """The configured Prefect API (env or profile); None means Prefect's temporary server."""
+    from prefect.settings import PREFECT_API_URL
+
+    return PREFECT_API_URL.value()
+
+
+def shared_api_settings():
+    """In embedded mode the flow's temporary Prefect server has no configured URL, so each Dask
+    worker would start a server of its own (~10 s a worker). Put the running server's URL in the
+    settings the task runner ships with every task, so workers report to the flow's server."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+    if get_current_settings().api.url:
+        return contextlib.nullcontext()
+    with get_client(sync_client=True) as client:
+        url = str(client.api_url).rstrip("/")
+    return temporary_settings({PREFECT_API_URL: url})
+
+
+# ---------------------------------------------------------------- task runners
+
+
+def default_workers() -> int:
+    return os.cpu_count() or 1
+
+
+def task_runner(dask_address: str | None = None, dask_workers: int | None = None, workers: int | None = None):
+    """The Prefect task runner: Dask (an existing cluster, or a local one of `dask_workers`
+    processes), else threads that keep `workers` batches in flight (the CPU work of each
+    batch then runs in a local worker process, see `flows.extract.extract_flow`)."""
+    if dask_address or dask_workers:
+        from prefect_dask import DaskTaskRunner
+
+        if dask_address:
+            return DaskTaskRunner(address=dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1,
+                                              "processes": True, "dashboard_address": None})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=max(1, workers or default_workers()))
+
+
+def is_dask(runner) -> bool:
+    """Whether `runner` is prefect-dask's DaskTaskRunner (checked by name: no import)."""
+    return type(runner).__name__ == "DaskTaskRunner"
+
+
+def dask_workers(runner) -> int:
+    """Workers of the run's Dask cluster: the local cluster's size, else what the scheduler knows."""
+    n = (getattr(runner, "cluster_kwargs", None) or {}).get("n_workers")
+    if n:
+        return int(n)
+    try:
+        return max(1, len(runner.client.scheduler_info()["workers"]))
+    except Exception:  # an older prefect-dask or a cluster still starting: assume one
+        return 1
+
+
+class Execution(NamedTuple):
+    """How one extraction run spreads its documents."""
+
+    dask: bool  # the tasks run on a Dask cluster
+    local_workers: int  # worker processes to fork on this machine (0: none)
+    batch_size: int
+
+
+def plan_execution(runner, todo: int, batch_size: int, processes: int | None) -> Execution:
+    """Local worker processes when there is enough work (batches shrunk to at least
+    LOCAL_BATCHES_PER_WORKER a worker); on Dask, batches grown to about
+    DASK_BATCHES_PER_WORKER a worker, since each task pays Prefect's task engine there."""
+    dask = is_dask(runner)
+    n_proc = processes if processes is not None else default_workers()
+    if not dask and n_proc > 1 and todo >= PARALLEL_MIN_DOCS:
+        size = min(batch_size, max(1, -(-todo // (LOCAL_BATCHES_PER_WORKER * n_proc))))
+        return Execution(False, n_proc, size)
+    if dask:
+        # Each task on a Dask worker pays Prefect's task engine (~0.1-0.5 s): aim at about
+        # DASK_BATCHES_PER_WORKER batches per worker instead of many small ones.
+        size = max(batch_size, -(-todo // (DASK_BATCHES_PER_WORKER * dask_workers(runner))))
+        return Execution(True, 0, size)
+    return Execution(False, 0, batch_size)
+
+
+# ---------------------------------------------------------------- local worker pool
+
+
+def warm_worker() -> None:
+    """Build per-process state once: the matcher's indexes, jieba's dictionary, OpenCC."""
+    from extractors.labels.matching import _jieba, matcher
+    from extractors.labels.normalize import to_simplified
+
+    matcher("fuzzy")
+    _jieba()
+    to_simplified("預熱")
+
+
+def _noop(_):
+    return os.getpid()
+
+
+class LocalPool:
+    """Worker processes forked once per run, after the parent has built the matcher and
+    loaded jieba, so each worker starts warm in milliseconds (copy-on-write). Prefect's own
+    process runner spawns fresh interpreters that re-import everything (seconds each), which
+    cost more than it saved on these ~10 ms documents (benchmarks/RESULTS.md)."""
+
+    def __init__(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        warm_worker()
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
+        # Start every worker now, before any task thread exists that could hold a lock at fork time.
+        list(self.executor.map(_noop, range(workers)))
+
+    def run(self, fn, *args):
+        return self.executor.submit(fn, *args).result()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_POOL: LocalPool | None = None  # the running flow's pool, used by its task threads
+
+
+@contextlib.contextmanager
+def local_pool(workers: int):
+    """Fork `workers` warm worker processes for the run (none when `workers` is 0)."""
+    global _POOL
+    if not workers:
+        yield None
+        return
+    _POOL = LocalPool(workers)
+    try:
+        yield _POOL
+    finally:
+        _POOL.close()
+        _POOL = None
+
+
+def run_in_pool(fn, *args):
+    """`fn(*args)` in the run's local worker pool when one is open, else right here."""
+    if _POOL is not None:
+        return _POOL.run(fn, *args)
+    return fn(*args)
