@@ -267,6 +267,10 @@ COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        Settings.from_env()  # a bad OGI_PDF_GEOMETRY is a usage error, named before any work
+    except ValueError as exc:
+        return _error(str(exc), EXIT_USAGE)
+    try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
         return _error("interrupted", EXIT_INTERRUPTED)

@@ -12,12 +12,10 @@ from pathlib import Path
 
 from prefect import flow
 
-from extractors.evaluate.report import EvalReport, check_floor, score_dataset
+from extractors.evaluate.report import EvalReport, score_dataset
 from extractors.evaluate.scoring import load_gold
 from extractors.settings import Settings
 from flows.extract import extract_flow
-
-__all__ = ["eval_flow", "EvalReport", "check_floor", "score_dataset"]  # the last three: extractors.evaluate.report
 
 
 @flow(name="ogi-eval", log_prints=False)

@@ -11,10 +11,10 @@ import pytest
 
 from benchmarks.corpus import generate
 from extractors.dataset.store import write_dataset
+from extractors.evaluate.report import check_floor, score_dataset
 from extractors.evaluate.scoring import load_gold
 from extractors.pipeline import process_path
 from extractors.settings import Settings
-from flows.evaluate import check_floor, score_dataset
 
 FLOOR = Path(__file__).resolve().parent.parent / "benchmarks" / "floor.json"
 
