@@ -14,6 +14,8 @@ import pytest
 
 from extractors.errors import DocumentTooLarge, EmptyDocument
 from extractors.formats import html as html_extractor
+from extractors.formats.html import reader as html_reader
+from extractors.formats.html import walker as html_walker
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HTML = FIXTURES / "html"
@@ -201,9 +203,9 @@ def test_huge_colspan_is_clamped_and_huge_tables_skipped(monkeypatch):
         page("<table><tr><td colspan=5000>x</td></tr><tr><td>1</td></tr></table>"), "x.html"
     )
     g = grid(doc, 0)
-    assert len(g[0]) == html_extractor.MAX_COLSPAN
+    assert len(g[0]) == html_walker.MAX_COLSPAN
     assert g[1][:2] == ["1", ""]
-    monkeypatch.setattr(html_extractor, "MAX_TABLE_CELLS", 100)
+    monkeypatch.setattr(html_walker, "MAX_TABLE_CELLS", 100)
     doc = html_extractor.extract(page("<p>前</p><table><tr><td colspan=200>x</td></tr></table>"), "x.html")
     assert all(r.kind == "text" for r in doc.rows)
     assert any(kind == "html_table_skipped" for kind, _ in doc.notes)
@@ -277,7 +279,7 @@ def test_no_text_at_all(data):
 
 
 def test_too_large(monkeypatch):
-    monkeypatch.setattr(html_extractor, "MAX_HTML_BYTES", 100)
+    monkeypatch.setattr(html_reader, "MAX_HTML_BYTES", 100)
     with pytest.raises(DocumentTooLarge, match="exceeds the cap of 100"):
         html_extractor.extract(page("<p>" + "字" * 100 + "</p>"), "x.html")
 
