@@ -17,6 +17,8 @@ import pytest
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument, UnsupportedFormat
 from extractors.formats import docx as docx_extractor
+from extractors.formats.docx import package as docx_package
+from extractors.formats.docx.numbering import format_number
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DOCX = FIXTURES / "docx"
@@ -453,8 +455,8 @@ def test_total_uncompressed_cap():
 
 
 def test_caps_are_named_constants():
-    assert docx_extractor.MAX_UNCOMPRESSED_TOTAL == 100 * 1024 * 1024
-    assert docx_extractor.MAX_COMPRESSION_RATIO > 100
+    assert docx_package.MAX_UNCOMPRESSED_TOTAL == 100 * 1024 * 1024
+    assert docx_package.MAX_COMPRESSION_RATIO > 100
 
 
 def test_automatic_list_numbers_are_printed():
@@ -494,4 +496,4 @@ def test_automatic_list_numbers_are_printed():
     ],
 )
 def test_number_formats(n, fmt, printed):
-    assert docx_extractor._format_number(n, fmt) == printed
+    assert format_number(n, fmt) == printed

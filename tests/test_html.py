@@ -14,6 +14,8 @@ import pytest
 
 from extractors.errors import DocumentTooLarge, EmptyDocument
 from extractors.formats import html as html_extractor
+from extractors.formats.html import reader as html_reader
+from extractors.formats.html import walker as html_walker
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 HTML = FIXTURES / "html"
@@ -201,9 +203,9 @@ def test_huge_colspan_is_clamped_and_huge_tables_skipped(monkeypatch):
         page("<table><tr><td colspan=5000>x</td></tr><tr><td>1</td></tr></table>"), "x.html"
     )
     g = grid(doc, 0)
-    assert len(g[0]) == html_extractor.MAX_COLSPAN
+    assert len(g[0]) == html_walker.MAX_COLSPAN
     assert g[1][:2] == ["1", ""]
-    monkeypatch.setattr(html_extractor, "MAX_TABLE_CELLS", 100)
+    monkeypatch.setattr(html_walker, "MAX_TABLE_CELLS", 100)
     doc = html_extractor.extract(page("<p>前</p><table><tr><td colspan=200>x</td></tr></table>"), "x.html")
     assert all(r.kind == "text" for r in doc.rows)
     assert any(kind == "html_table_skipped" for kind, _ in doc.notes)
@@ -277,7 +279,7 @@ def test_no_text_at_all(data):
 
 
 def test_too_large(monkeypatch):
-    monkeypatch.setattr(html_extractor, "MAX_HTML_BYTES", 100)
+    monkeypatch.setattr(html_reader, "MAX_HTML_BYTES", 100)
     with pytest.raises(DocumentTooLarge, match="exceeds the cap of 100"):
         html_extractor.extract(page("<p>" + "字" * 100 + "</p>"), "x.html")
 
@@ -321,3 +323,42 @@ def test_undeclared_utf8_with_one_bad_byte_stays_utf8():
         "encoding",
         "html charset undeclared, read as utf-8; 1 undecodable byte sequence(s) replaced",
     ) in doc.notes
+
+
+# --- the grid builder both readers use (extractors.formats.grid) ----------------------
+
+
+def _grid_rows(rows):
+    return [[(c.text, c.merged) for c in r.cells] for r in rows]
+
+
+def test_grid_builder_rowspan_and_colspan():
+    from extractors.formats.grid import GridBuilder, Span
+
+    g = GridBuilder(table=3, nrows=3)
+    first = g.add_row([Span("甲", rowspan=0), Span("乙", colspan=2)])
+    second = g.add_row([Span("1"), Span("2")])
+    third = g.add_row([Span("3", rowspan=2)])  # reaches past the table's end: ignored there
+    rows = g.finish()
+    assert _grid_rows(rows) == [
+        [("甲", False), ("乙", False), ("乙", True)],
+        [("甲", False), ("1", False), ("2", False)],
+        [("甲", False), ("3", False), ("", False)],
+    ]
+    assert (first.texts, second.texts, third.texts) == (["甲", "乙"], ["1", "2"], ["3"])
+    assert [(c.table, c.row, c.col) for c in rows[2].cells] == [(3, 2, 0), (3, 2, 1), (3, 2, 2)]
+
+
+def test_grid_builder_docx_merges_and_gaps():
+    from extractors.formats.grid import GridBuilder, Span
+
+    g = GridBuilder(table=0, nrows=3, width=4)
+    g.add_row([Span("甲", colspan=2), Span("乙"), Span("丙")])
+    below = g.add_row([Span.gap(1), Span("x", colspan=2, from_above=True), Span("丁", from_left=True)])
+    g.add_row([])
+    assert _grid_rows(g.finish()) == [
+        [("甲", False), ("甲", True), ("乙", False), ("丙", False)],
+        [("", False), ("甲", False), ("乙", False), ("乙", True)],
+        [("", False)] * 4,
+    ]
+    assert below.texts == []  # continuations and gaps start no cell of their own

@@ -1,5 +1,5 @@
 """Decide a document's format from its bytes (magic numbers, container contents, markup),
-not from its file name, and decode text with a detected encoding."""
+not from its file name. (Decoding the text of a page or report is `extractors.charset`'s job.)"""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ import io
 import re
 import zipfile
 
+from extractors.charset import SNIFF_BYTES  # leading bytes inspected (8 KiB: a page's <head>)
 from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument, UnsupportedFormat
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 IMAGE_MAGICS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpeg", b"GIF8": "gif", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
-# How many leading bytes are inspected for markup and binary content. 8 KiB covers an HTML
-# page's <head> and a text report's title block.
-SNIFF_BYTES = 8192
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|table[\s>]|meta\s|div[\s>]|p[\s>])", re.I)
 
 
