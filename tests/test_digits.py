@@ -4,8 +4,8 @@ import random
 
 import pytest
 
-from extractors.arithmetic import digits
-from extractors.arithmetic.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits
+from extractors.arithmetic.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits, stages
+from extractors.arithmetic.digits.lattice import Budget
 from schemas import schema
 
 A = (0, 0, 0, 0, 1, 11, 12)  # '000011112' has exactly these two row-total splits
@@ -164,9 +164,9 @@ def test_misprint_ties_leave_cells_open():
 
 def test_misprint_search_out_of_budget_determines_nothing(monkeypatch):
     def no_budget(*_a, **_k):
-        raise digits._Budget
+        raise Budget
 
-    monkeypatch.setattr(digits, "_misprint_candidates", no_budget)
+    monkeypatch.setattr(stages, "misprint_candidates", no_budget)
     truth = "20 2 12 0 12 1 47"
     runs = app_runs(new_received="20214012147", results__disclosed=truth, results__total=truth)
     rs = solve_table("applications", "gb2021", runs)["new_received"]
@@ -216,7 +216,7 @@ def test_no_split_is_reported_and_disables_its_checks():
 
 
 def test_joint_budget_falls_back_safely(monkeypatch):
-    monkeypatch.setattr(digits, "MAX_JOINT_WORK", 0)
+    monkeypatch.setattr(stages, "MAX_JOINT_WORK", 0)
     runs = app_runs(new_received="000011112", results__disclosed="0 0 0 0 11 1 12", results__total="000011112")
     sol = solve_table("applications", "gb2021", runs)
     assert sol["new_received"].values == [0, 0, 0, 0, None, None, 12]
