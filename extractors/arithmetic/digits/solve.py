@@ -106,9 +106,9 @@ def _printed_row_layout(table: str, template: str) -> list[tuple[str, list[str]]
 def _one_row_work(table: str, template: str, run: str) -> RowWork:
     """The whole of a table printed as one row (table 4's 15 cells)."""
     keys, constraints = one_row_layout(table, template)
-    signed = {(r, c.key): c.signed for r, _cols in _printed_row_layout(table, template)
-              for c in schema().columns(table, r, template)}
-    checks = [x for r, cols in _printed_row_layout(table, template) for x in sum_checks(table, cols)]
+    printed = _printed_row_layout(table, template)
+    signed = {(r, c.key): c.signed for r, _cols in printed for c in schema().columns(table, r, template)}
+    checks = [x for _r, cols in printed for x in sum_checks(table, cols)]
     return RowWork(ALL_ROWS, run, len(keys), [f"{r}.{c}" for r, c in keys], sum_groups(constraints, len(keys)),
                    [signed[k] for k in keys], checks)
 
