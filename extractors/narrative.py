@@ -1,8 +1,13 @@
-"""Figures reports state in words (sections 一 and 六), and their cross-check with the tables.
+"""Figures reports state in words, outside the tables. Two uses, two sets of patterns:
 
-Stored as values of table `narrative` (keys in `schemas/narrative.yaml`). Extraction is
-conservative: approximate figures (260余条, 80多条) are skipped, and each pattern keeps
-the first statement it finds.
+* `extract_figures` / `narrative_values` (`PATTERNS`, `ZERO_PATTERNS`): figures of
+  sections 一 and 六, stored as values of table `narrative` (keys in
+  `schemas/narrative.yaml`) and cross-checked with the tables. Conservative:
+  approximate figures (260余条, 80多条) are skipped, and each pattern keeps the first
+  statement it finds.
+* `narrative_hints` (`HINT_PATTERNS`): table-2 cells the text states in so many words
+  (本年度制发行政规范性文件62件), which the digit-run solver uses to pick among the
+  splits of a flattened row (`extractors.arithmetic.digits.solve_table`).
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from importlib import resources
 
 import yaml
 
-from extractors.labels.normalize import halfwidth, to_simplified
+from extractors.formats.txt.headings import outside_tables
+from extractors.labels.normalize import fold_width, halfwidth, to_simplified
 from extractors.records import Finding, Value
+from extractors.template import detect_template, rules
+from schemas import schema
 
 _NUM = r"(\d[\d,]*(?:\.\d+)?)"
 _APPROX = r"(?![\d,.]*\s*(?:余|多|以上|左右))"
@@ -96,3 +104,52 @@ def narrative_values(text: str, tables: list[Value]) -> tuple[list[Value], list[
                     target[0], target[1], target[2],
                     detail={"narrative": f.raw, "narrative_value": f.value, "table_value": printed}))
     return values, findings
+
+
+# ---- table-2 figures the text states (hints for the digit-run solver) ------------------
+
+_THIS_YEAR = r"(?:本年度?|全年)"
+_SOME = r"(?:共|累计|共计|合计)?"
+_DOC = r"(?:的)?(?:行政)?规范性文件"
+# (row, column) of table 2 -> pattern whose group 1 is the figure; only wording that
+# names the template column itself (this year's issued / repealed documents, documents
+# in force; gb2019: newly made / newly published). A pattern applies to the reports
+# whose template has that column.
+HINT_PATTERNS: list[tuple[tuple[str, str], str]] = [
+    (("normative_documents", "issued"), _THIS_YEAR + _SOME + r"(?:制发|制定|出台)(?:了)?" + _DOC + _SOME + r"(\d+)件"),
+    (("normative_documents", "repealed"), _THIS_YEAR + _SOME + r"(?:宣布)?废止(?:了)?" + _DOC + _SOME + r"(\d+)件"),
+    (("normative_documents", "in_force"), r"现行有效" + _DOC + _SOME + r"(\d+)件"),
+    (("rules", "issued"), _THIS_YEAR + _SOME + r"(?:制发|制定|出台)(?:了)?(?:的)?规章" + _SOME + r"(\d+)件"),
+    (("rules", "in_force"), r"现行有效(?:的)?规章" + _SOME + r"(\d+)件"),
+    (("normative_documents", "new_made"), _THIS_YEAR + _SOME + r"新制作(?:了)?" + _DOC + _SOME + r"(\d+)件"),
+    (("normative_documents", "new_published"), _THIS_YEAR + _SOME + r"新公开(?:了)?" + _DOC + _SOME + r"(\d+)件"),
+]
+HINT_TABLE = "active_disclosure"
+
+
+def _hint_patterns(template: str) -> list[tuple[tuple[str, str], str]]:
+    """The hint patterns whose (row, column) the template's table 2 has."""
+    s = schema()
+    if template not in s.data["templates"]:
+        return []
+    rows = {r.key for r in s.rows(HINT_TABLE, template)}
+    return [(cell, rx) for cell, rx in HINT_PATTERNS
+            if cell[0] in rows and cell[1] in {c.key for c in s.columns(HINT_TABLE, cell[0], template)}]
+
+
+def narrative_hints(text: str, template: str | None = None) -> dict[tuple[str, str], float]:
+    """Table-2 figures the narrative states unambiguously, as (row, column) -> value.
+
+    Conservative: only phrasings that name the column (本年度制发…规范性文件N件,
+    现行有效…规范性文件N件), only outside the tables, and a figure stated twice with
+    different values is dropped. `template`: the report's (detected when None).
+    """
+    template = template or detect_template(text)[0] or rules().fallback_template
+    folded = fold_width(text)
+    narrative = "\n".join(re.sub(r"[ \t]+", "", folded[a:b]) for a, b in outside_tables(folded))
+    out: dict[tuple[str, str], float] = {}
+    for cell, rx in _hint_patterns(template):
+        values = {int(m.group(1)) for m in re.finditer(rx, narrative)}
+        if len(values) == 1:
+            out[cell] = float(values.pop())
+    return out

@@ -4,8 +4,9 @@ import random
 
 import pytest
 
-from extractors.arithmetic import digits
-from extractors.arithmetic.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits
+from extractors.arithmetic.digits import ALL_ROWS, MAX_CANDIDATES, determined, solve_table, splits, stages
+from extractors.arithmetic.digits.lattice import Budget, pieces
+from extractors.arithmetic.digits.solve import column_constraints, sum_checks, sum_groups
 from schemas import schema
 
 A = (0, 0, 0, 0, 1, 11, 12)  # '000011112' has exactly these two row-total splits
@@ -77,6 +78,12 @@ def test_decimals_and_units():
     assert splits("1,647,000 5", 2).candidates == [(1647000, 5)]
     assert splits("/ / 7", 3).candidates == [(None, None, 7)]
     assert splits("12件", 1).unit == "件"
+
+
+def test_pieces_cut_at_hard_boundaries():
+    assert pieces("１２ 3/4——5-6+") == (["12", "3", "/", "4", "——", "5", "-6", "+"], None)
+    assert pieces("160.5964万元") == (["160.5964"], "万元")
+    assert pieces("5‒3") == (["5", "-3"], None)  # a figure dash is a minus sign in a run
 
 
 def test_table4_groups():
@@ -164,9 +171,9 @@ def test_misprint_ties_leave_cells_open():
 
 def test_misprint_search_out_of_budget_determines_nothing(monkeypatch):
     def no_budget(*_a, **_k):
-        raise digits._Budget
+        raise Budget
 
-    monkeypatch.setattr(digits, "_misprint_candidates", no_budget)
+    monkeypatch.setattr(stages, "misprint_candidates", no_budget)
     truth = "20 2 12 0 12 1 47"
     runs = app_runs(new_received="20214012147", results__disclosed=truth, results__total=truth)
     rs = solve_table("applications", "gb2021", runs)["new_received"]
@@ -216,7 +223,7 @@ def test_no_split_is_reported_and_disables_its_checks():
 
 
 def test_joint_budget_falls_back_safely(monkeypatch):
-    monkeypatch.setattr(digits, "MAX_JOINT_WORK", 0)
+    monkeypatch.setattr(stages, "MAX_JOINT_WORK", 0)
     runs = app_runs(new_received="000011112", results__disclosed="0 0 0 0 11 1 12", results__total="000011112")
     sol = solve_table("applications", "gb2021", runs)
     assert sol["new_received"].values == [0, 0, 0, 0, None, None, 12]
@@ -322,3 +329,34 @@ def test_review_total_break_is_reported():
     assert sol["review"].broken == ["review_litigation.row_total"]
     assert sol["review"].values == [1, 0, 0, 0, 2] and sol["review"].confidence == "low"
     assert sol["litigation_direct"].broken == [] and sol["litigation_direct"].confidence == "high"
+
+
+# ---- the arithmetic from the template rules ------------------------------------------------
+
+
+def test_sum_groups_from_the_rules():
+    cols = [c.key for c in schema().columns("applications", "new_received", "gb2021")]
+    assert sum_groups([(6, (0, 1, 2, 3, 4, 5))], 7) == [7]
+    assert sum_groups([(4, (0, 1, 2, 3)), (9, (5, 6, 7, 8)), (14, (10, 11, 12, 13))], 15) == [5, 5, 5]
+    assert sum_groups([], 3) is None
+    with pytest.raises(ValueError, match="right after its parts"):
+        sum_groups([(0, (1, 2))], 3)
+    assert sum_checks("applications", cols) == ["applications.row_total"]
+    assert sum_checks("active_disclosure", ["issued", "repealed", "in_force"]) == []
+
+
+def test_column_constraints_follow_the_printed_layout():
+    cols = [c.key for c in schema().columns("applications", "new_received", "gb2021")]
+    rows = {r.key for r in schema().rows("applications", "gb2021")}
+    cons, notes = column_constraints("applications", rows, "gb2021", cols)
+    assert notes == [] and [c.check for c in cons] == ["applications.results_sum"] * 7 + ["applications.balance"] * 7
+    assert cons[7].terms == [("new_received", 1, 0), ("carried_over", 1, 0), ("results.total", -1, 0),
+                             ("carried_forward", -1, 0)]
+    assert ("results.other.other", 1, 0) in cons[0].terms and cons[0].terms[-1] == ("results.total", -1, 0)
+    undivided = (rows - {"results.other.overdue_correction", "results.other.unpaid_fee", "results.other.other"}
+                 | {"results.other"})
+    cons, notes = column_constraints("applications", undivided, "gb2021", cols)
+    assert notes == [] and ("results.other", 1, 6) in cons[6].terms
+    cons, notes = column_constraints("applications", rows - {"carried_over"}, "gb2021", cols)
+    assert notes == ["applications.balance not applied: rows missing or unsplittable: carried_over"]
+    assert {c.check for c in cons} == {"applications.results_sum"}

@@ -8,15 +8,12 @@ from pathlib import Path
 import pytest
 
 from extractors.arithmetic.digits import ALL_ROWS, solve_table
-from extractors.formats.txt.flattened import (
-    detect_template,
-    looks_flattened,
-    narrative_hints,
-    runs_by_table,
-    segment,
-    segment_keyed,
-)
+from extractors.formats.txt import flattened
+from extractors.formats.txt.flattened import looks_flattened, runs_by_table, segment, segment_keyed
+from extractors.formats.txt.headings import find_headings, outside_tables
+from extractors.narrative import narrative_hints
 from extractors.records import Row
+from extractors.template import detect_template
 from schemas import schema
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -63,7 +60,7 @@ def compare(solved: dict, gold: dict) -> tuple[int, int, list]:
 def test_pingtan_against_gold(name):
     gold = GOLD[name]
     text = read(name)
-    assert detect_template(text) == gold["template"]
+    assert detect_template(text)[0] == gold["template"]
     solved = solve_report(text, gold["template"])
     det, wrong, open_cells = compare(solved, gold)
     print(f"{name}: {det}/{len(gold['cells'])} cells determined, {len(wrong)} wrong, open: {open_cells}")
@@ -128,6 +125,37 @@ def test_segment_rows():
     # the row after a repeated group label 三、本年度办理结果
     not_held = next(r for r in table if "不掌握" in r.cells[0].text)
     assert not_held.cells[0].text == "1.本机关不掌握相关政府信息" and not_held.cells[1].text == "4000004"
+
+
+def test_segment_rows_carry_their_keys():
+    text = read("pingtan-2022.txt")
+    rows = [r for r in segment(text, "gb2021") if r.kind == "table"]
+    keyed = [(fr.table, fr.key) for fr in segment_keyed(text, "gb2021") if fr.kind == "row"]
+    assert [r.key for r in rows] == keyed
+    assert rows[0].key == ("active_disclosure", "rules") and rows[-1].key == ("review_litigation", ALL_ROWS)
+    assert all(r.key is None for r in segment(text, "gb2021") if r.kind == "text")
+
+
+def test_label_variants_come_from_the_spec():
+    text = read("pingtan-2022.txt")
+    want = runs_by_table(text, "gb2021")
+    for printed, variant in [("不掌握相关", "本单位不掌握相关"), ("内部事务", "内容事务"), ("内部事务", "内 部 事务")]:
+        if printed == "不掌握相关":
+            variant_text = re.sub(r"本机关(?=不掌握相关)", "本单位", text)
+        else:
+            variant_text = text.replace(printed, variant)
+        assert variant_text != text
+        assert runs_by_table(variant_text, "gb2021") == want, variant
+
+
+def test_headings_in_running_text():
+    text = "一、总体情况 共发布信息9条。二、主动公开政府信息情况 规章 007 三、收到和处理政府信息公开申请情况 " \
+           "四、 政府信息公开行政复议及行政诉讼情况 0 五、存在的主要问题 无"
+    heads = find_headings(text)
+    assert list(heads) == ["active_disclosure", "applications", "review_litigation", "problems"]
+    spans = outside_tables(text)
+    assert [text[a:b].strip() for a, b in spans] == ["一、总体情况 共发布信息9条。", "五、存在的主要问题 无"]
+    assert outside_tables("no tables") == [(0, 9)]
 
 
 def test_segment_labels_as_printed():
@@ -207,6 +235,13 @@ def test_narrative_hints():
     assert narrative_hints(read("pingtan-2024.txt"), "gb2021") == {("normative_documents", "issued"): 62.0}
     # 2020 states 已宣布废止规范性文件5件 (a clean-up, not a gb2019 column): nothing
     assert narrative_hints(read("pingtan-2020.txt"), "gb2019") == {}
+
+
+def test_narrative_hints_follow_the_template_columns():
+    text = "本年度新制作规范性文件4件，本年度制发规范性文件5件。"
+    assert narrative_hints(text, "gb2019") == {("normative_documents", "new_made"): 4.0}
+    assert narrative_hints(text, "gb2021") == {("normative_documents", "issued"): 5.0}
+    assert flattened.narrative_hints is narrative_hints  # re-exported for extractors.tables.fused
 
 
 def test_narrative_hints_are_conservative():

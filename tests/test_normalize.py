@@ -5,7 +5,14 @@ import pyarrow.parquet as pq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extractors.labels.normalize import normalize_label, numbering, strip_numbering, to_simplified
+from extractors.labels.normalize import (
+    fold_width,
+    halfwidth,
+    normalize_label,
+    numbering,
+    strip_numbering,
+    to_simplified,
+)
 
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FFF)
 LABELISH = st.text(alphabet=st.one_of(CJK, st.sampled_from("（）().．、 \n\t　1234567890一二三四五六七八九十本单位机关")),
@@ -35,6 +42,22 @@ def test_numbering_token():
     assert numbering("（三）不予公开") == numbering("(三)") == "(3)"
     assert numbering("三、本年度办理结果") == "3、"
     assert numbering("规章") is None
+
+
+def test_fold_width_keeps_offsets():
+    text = "（一）予以公开６０００　０１７－３−２–1㎡"
+    folded = fold_width(text)
+    assert folded == "(一)予以公开6000 017-3-2-1㎡"  # ㎡ would expand: left as it is
+    assert len(folded) == len(text)
+    assert fold_width("5‒3") == "5‒3" and fold_width("5‒3", "‒") == "5-3"  # the dashes are a parameter
+
+
+@given(st.text(max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_fold_width_is_one_char_per_char(text):
+    folded = fold_width(text)
+    assert len(folded) == len(text)
+    assert all(f == c or f == "-" or f == halfwidth(c) for f, c in zip(folded, text, strict=True))
 
 
 @given(LABELISH)

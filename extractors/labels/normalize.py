@@ -3,6 +3,10 @@
 `normalize_label` maps the many printed forms of one label (full-width forms,
 numbering variants, spaces and line breaks, traditional characters, 本单位 for
 本机关) to one comparable string. It is idempotent: normalising twice changes nothing.
+
+Two half-width folds: `halfwidth` (NFKC of the whole text, for comparing) and
+`fold_width` (one character for one character, for readers that search the folded
+text and cut the original at the same offsets).
 """
 
 from __future__ import annotations
@@ -41,6 +45,25 @@ def to_simplified(text: str) -> str:
 def halfwidth(text: str) -> str:
     """Full-width digits, letters and punctuation to their ASCII forms (NFKC)."""
     return unicodedata.normalize("NFKC", text)
+
+
+# Dashes printed for a minus sign that NFKC leaves alone, folded to "-" by `fold_width`
+# (U+2212 minus sign, U+2013 en dash; the full-width －/﹣ fold under NFKC already).
+MINUS_DASHES = "−–"
+
+
+def fold_width(text: str, dashes: str = MINUS_DASHES) -> str:
+    """Full-width forms to ASCII (（→(, ．→., 　→ space, １→1, and `dashes` → -),
+    keeping one character per character, so that an offset into the folded text is the
+    same offset into `text`. A character NFKC would expand (㎡, ½) stays as it is."""
+    out = []
+    for ch in text:
+        if ch in dashes:
+            out.append("-")
+            continue
+        n = unicodedata.normalize("NFKC", ch)
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
 
 
 def squash_spaces(text: str) -> str:

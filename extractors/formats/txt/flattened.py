@@ -7,31 +7,41 @@ cell of a row concatenated with no separator (see tests/fixtures/real/README.md)
 
 `segment` finds, in template order, each canonical row label of the three report
 tables and the number text (the *run*) that follows it up to the next label, and
-returns the rows as `extractors.records.Row`s::
+returns the rows as `extractors.records.Row`s, each with the canonical key it was
+found by (`Row.key`)::
 
-    Row(kind="table", cells=[Cell("（一）予以公开"), Cell("6000017", fused=True)])
+    Row(kind="table", cells=[Cell("（一）予以公开"), Cell("6000017", fused=True)],
+        key=("applications", "results.disclosed"))
 
 Section headings come out as `Row(kind="text")` so a reader knows where each table
 starts. Table 4 (review_litigation) is printed as ONE data row of 15 cells: it comes
 out as one table row with an empty label and a single fused cell holding the whole
-run. Header rows (信息内容..., 申请人情况..., 结果维持...) and the article captions
-(第二十条第（一）项) are dropped; group labels (三、本年度办理结果, （三）不予公开) are
-not emitted either, the leaf label identifies the row.
+run (key `(review_litigation, digits.ALL_ROWS)`). Header rows (信息内容..., 申请人情况...,
+结果维持...) and the article captions (第二十条第（一）项) are dropped; group labels
+(三、本年度办理结果, （三）不予公开) are not emitted either, the leaf label identifies the row.
 
-`segment_keyed` gives the same rows with their canonical keys (the labels were matched
-against the spec here already), and `runs_by_table` turns them into the `runs`
-argument of `extractors.arithmetic.digits.solve_table`. `narrative_hints` reads the few table-2
-figures the narrative states in so many words (本年度制发行政规范性文件62件).
+The labels are the canonical schema's plus its `label_variants` (`by_key` for the row,
+`agency_self_reference` for any label); the template is `extractors.template`'s; the
+rows a report may print undivided or divided are the template rules' `alternatives`.
+
+`segment_keyed` gives the same rows as `FlatRow`s (label, run, offsets), and
+`runs_by_table` turns them into the `runs` argument of
+`extractors.arithmetic.digits.solve_table`. The table-2 figures the narrative states
+(`narrative_hints`) are read by `extractors.narrative`.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from extractors.arithmetic.digits import ALL_ROWS
+from extractors.formats.txt.headings import find_headings
+from extractors.labels.normalize import fold_width
+from extractors.narrative import narrative_hints as narrative_hints  # re-exported: extractors.tables.fused
 from extractors.records import Cell, Row
+from extractors.template import detect_template, one_row_layout, rules
 from schemas import schema
 
 # A report is taken for flattened when at least this many table rows carry a run
@@ -40,49 +50,45 @@ from schemas import schema
 # delimited cells has none. 3 tolerates a few rows glued by accident elsewhere.
 MIN_FUSED_ROWS = 3
 
-# Characters a run of cell values may contain (after folding full-width forms):
-# digits, decimal point, thousands comma, signs, not-applicable markers, same-line
-# blanks, and the units written into cells (spec cell_conventions.unit_in_cell).
 # Table 4's header words (the 15-cell run follows the last of them), looked for only
 # this far after the heading: the header of pingtan-2020/2022/2024 spans 75-80
 # characters; 400 leaves room for notes and spacing without reaching the narrative.
-_T4_HEADER_RE = re.compile(r"总\s*计|尚\s*未\s*审\s*结|其\s*他\s*结\s*果|结\s*果\s*纠\s*正|结\s*果\s*维\s*持")
 T4_HEADER_SPAN = 400
 
+# Characters a run of cell values may contain (after folding full-width forms):
+# digits, decimal point, thousands comma, signs, not-applicable markers, same-line
+# blanks, and the units written into cells (spec cell_conventions.unit_in_cell).
 _RUN_RE = re.compile(r"(?:[0-9.,+\-/—\t ]|万元|元|件)*")
 _NUMBERING_TAIL_RE = re.compile(r"\d\s*[.、]\s*$")
-
-
-def _fold(text: str) -> str:
-    """Full-width forms to ASCII (（→(, ．→., 　→ space, １→1), keeping one char per
-    char so offsets into the folded text are offsets into the original."""
-    out = []
-    for ch in text:
-        if ch in "－−–":
-            out.append("-")
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
-
+_DIGIT_RE = re.compile(r"\d")
 
 _QUOTES = "\"“”'‘’「」『』"
-# Wording variants seen in real reports (spec label_variants), as regex fragments.
-_VARIANTS = {
-    "本机关": "(?:本机关|本单位)",
-    "内部事务": "(?:内部|内容)事务",
-    "情形": "(?:情形|情况)",
-}
+
+
+@cache
+def _word_variants() -> dict[str, str]:
+    """Words any label may print in another form, as regex fragments (blanks allowed
+    between characters, as everywhere in a label): the spec's
+    label_variants.agency_self_reference (本机关 / 本单位). The row-specific wording
+    variants (内容事务 for 内部事务, 情况 for 情形) are the spec's by_key labels."""
+    spec = schema().data["label_variants"]["agency_self_reference"]
+    return {word: "(?:" + "|".join(_spaced(w) for w in [word, *alts]) + ")" for word, alts in spec.items()}
+
+
+def _spaced(word: str) -> str:
+    """A regex for a word with blanks allowed between its characters."""
+    return r"\s*".join(map(re.escape, word))
 
 
 def _fuzzy(label: str) -> str:
     """A regex for a label that tolerates blanks between characters, any quote marks
-    and the known wording variants."""
-    label = _fold(label)
+    and the words of `_word_variants`."""
+    label = fold_width(label)
+    variants = _word_variants()
     parts: list[str] = []
     i = 0
     while i < len(label):
-        for word, rx in _VARIANTS.items():
+        for word, rx in variants.items():
             if label.startswith(word, i):
                 parts.append(rx)
                 i += len(word)
@@ -97,20 +103,11 @@ def _fuzzy(label: str) -> str:
     return r"\s*".join(parts)
 
 
-# ---- section headings ----------------------------------------------------------------
-
-_HEADINGS = {
-    "active_disclosure": r"[二2]\s*[、.,]\s*主\s*动\s*公\s*开\s*政\s*府\s*信\s*息\s*情\s*况",
-    "applications": r"[三3]\s*[、.,]\s*收\s*到\s*和\s*处\s*理\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请\s*情\s*况",
-    # 四、政府信息公开行政法复议、行政诉讼情况 (pingtan-2022 typo), 行政复议及行政诉讼
-    "review_litigation": r"[四4]\s*[、.,]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?行\s*政\s*(?:法\s*)?复\s*议\s*[、,和及与]?\s*行\s*政\s*诉\s*讼\s*(?:的\s*)?情\s*况",
-    "problems": r"[五5]\s*[、.,]\s*(?:政府信息公开工作)?\s*存\s*在\s*的\s*主\s*要\s*问\s*题",
-}
-
 # ---- row labels ----------------------------------------------------------------------
 
 _NUMBER_PREFIX_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*、|\(\s*[一二三四五六七八九十]+\s*\)|(\d+)\s*[.、])\s*")
 _TRAILING_PAREN_RE = re.compile(r"\([^()]*\)\s*$")
+_CN_NUMBERING = r"(?:[一二三四五六七八九十]+\s*、|\(\s*[一二三四五六七八九十]+\s*\))\s*"
 
 
 @dataclass
@@ -121,73 +118,83 @@ class _LabelSpec:
     number: str | None  # the digit numbering of the leaf (2 for 2．其他法律...)
 
 
-def _label_spec(table: str, key: str, labels: list[str]) -> _LabelSpec:
+def _core(label: str) -> tuple[str, str | None, bool]:
+    """(core words, digit numbering, has a trailing parenthetical) of a leaf label."""
+    leaf = fold_width(label)
+    number = None
+    m = _NUMBER_PREFIX_RE.match(leaf)
+    if m:
+        number = m.group(1)
+        leaf = leaf[m.end():]
+    paren = bool(_TRAILING_PAREN_RE.search(leaf))
+    return (_TRAILING_PAREN_RE.sub("", leaf) if paren else leaf), number, paren
+
+
+def _label_spec(table: str, key: str, labels: list[str], not_followed_by: tuple[str, ...] = ()) -> _LabelSpec:
+    """The pattern of a row printed under any of `labels`; `not_followed_by`: words that
+    would make the match another row's label (3．其他, not （六）其他处理)."""
     alts = []
     number = None
-    for label in labels:
-        leaf = _fold(label)
-        m = _NUMBER_PREFIX_RE.match(leaf)
-        if m:
-            number = m.group(1) or number
-            leaf = leaf[m.end():]
-        paren = bool(_TRAILING_PAREN_RE.search(leaf))
-        core = _TRAILING_PAREN_RE.sub("", leaf) if paren else leaf
-        rx = _fuzzy(core)
-        if key == "results.other.other":
-            rx += "(?!\\s*处\\s*理)"  # 3．其他, not （六）其他处理
+    guard = "".join(rf"(?!\s*{_fuzzy(w)})" for w in not_followed_by)
+    for label in dict.fromkeys(labels):
+        core, num, paren = _core(label)
+        number = num or number
+        rx = _fuzzy(core) + guard
         if paren:
             rx += r"(?:\s*\([^()]{0,60}\))?"
         alts.append(rx)
+    alts = list(dict.fromkeys(alts))
     alts.sort(key=len, reverse=True)
     # leading numbering, kept in the label as printed
-    cn = r"(?:[一二三四五六七八九十]+\s*、|\(\s*[一二三四五六七八九十]+\s*\))\s*"
     if number:
-        prefix = rf"(?:(?:{number}\s*[.、]|\(\s*{number}\s*\))\s*|{cn})?"
+        prefix = rf"(?:(?:{number}\s*[.、]|\(\s*{number}\s*\))\s*|{_CN_NUMBERING})?"
     else:
-        prefix = f"(?:{cn})?"
+        prefix = f"(?:{_CN_NUMBERING})?"
     return _LabelSpec(table, key, re.compile(prefix + "(?:" + "|".join(alts) + ")"), number)
 
 
+def _variants(table: str, key: str) -> list[str]:
+    """The spec's label_variants.by_key labels of a row."""
+    return list(schema().data["label_variants"]["by_key"].get(f"{table}.rows.{key}", []))
+
+
+@cache
 def _table2_specs(template: str) -> list[_LabelSpec]:
     out = []
     for r in schema().rows("active_disclosure", template):
-        labels = [r.label_for(template)]
-        if r.label_gb2021 and r.label_gb2021 not in labels:
-            labels.append(r.label_gb2021)
-        if r.label not in labels:
-            labels.append(r.label)
-        out.append(_label_spec("active_disclosure", r.key, labels))
+        labels = [r.label_for(template), *([r.label_gb2021] if r.label_gb2021 else []), r.label]
+        out.append(_label_spec("active_disclosure", r.key, [*labels, *_variants("active_disclosure", r.key)]))
     return out
 
 
-def _table3_specs(template: str) -> list[_LabelSpec]:
+def _prefix_guards(table: str) -> dict[str, tuple[str, ...]]:
+    """For each divided row of an alternative whose label begins the undivided row's
+    label (3．其他 / （六）其他处理): the rest of the undivided label."""
     s = schema()
-    out = []
-    for r in s.rows("applications", None):
-        if r.key == "results.other" and template == "gb2021":
-            pass  # the undivided （六） row, tried before the three sub-rows
-        elif template not in r.templates:
-            if not (template == "gb2019" and r.key.startswith("results.other.")):
-                continue
-        out.append(_label_spec("applications", r.key, [r.path[-1]]))
+    out: dict[str, tuple[str, ...]] = {}
+    for alt in rules().alternatives_for(table):
+        whole = _core(s.row(table, alt.undivided).path[-1])[0]
+        for key in alt.divided:
+            part = _core(s.row(table, key).path[-1])[0]
+            if whole != part and whole.startswith(part):
+                out[key] = (*out.get(key, ()), whole[len(part):])
     return out
 
 
-# ---- template ------------------------------------------------------------------------
+@cache
+def _table3_specs(template: str) -> list[_LabelSpec]:
+    """Every row of the template, plus both layouts of each alternative (the undivided
+    row tried before the divided ones, in schema order)."""
+    table = "applications"
+    either = {k for alt in rules().alternatives_for(table) for k in (alt.undivided, *alt.divided)}
+    guards = _prefix_guards(table)
+    return [_label_spec(table, r.key, [r.path[-1], *_variants(table, r.key)], guards.get(r.key, ()))
+            for r in schema().rows(table, None) if template in r.templates or r.key in either]
 
-_GB2021_MARKS = ("本年制发件数", "本年处理决定数量", "本年收费金额", "逾期不补正", "〔2021〕30号")
-_GB2019_MARKS = ("本年新制作数量", "上一年项目数量", "其他对外管理服务事项", "采购项目数量", "〔2019〕60号")
 
-
-def detect_template(text: str) -> str | None:
-    """gb2019 / gb2021 from the table-2 headers and other wording only one template
-    has; None when nothing tells."""
-    t = re.sub(r"\s+", "", _fold(text))
-    s21 = sum(t.count(_fold(m)) for m in _GB2021_MARKS)
-    s19 = sum(t.count(_fold(m)) for m in _GB2019_MARKS)
-    if s21 == s19:
-        return None
-    return "gb2021" if s21 > s19 else "gb2019"
+def _template(text: str, template: str | None) -> str:
+    """The template given, else the one the text's markers (or the fallback) tell."""
+    return template or detect_template(text)[0] or rules().fallback_template
 
 
 # ---- segmentation --------------------------------------------------------------------
@@ -219,90 +226,112 @@ def _run_after(folded: str, pos: int, stop: int) -> tuple[int, int]:
     return pos, end
 
 
-def _find_headings(folded: str) -> dict[str, re.Match]:
-    found: dict[str, re.Match] = {}
-    pos = 0
-    for name, rx in _HEADINGS.items():
-        m = re.compile(rx).search(folded, pos)
-        if m:
-            found[name] = m
+class _Segmenter:
+    """The state of one `segment_keyed` call: the text, its fold, its headings."""
+
+    def __init__(self, text: str, template: str):
+        self.text, self.template = text, template
+        self.folded = fold_width(text)
+        self.heads = find_headings(self.folded)
+        self.out: list[FlatRow] = []
+
+    def after(self, name: str, default: int = 0) -> int:
+        return self.heads[name].end() if name in self.heads else default
+
+    def before(self, name: str, default: int) -> int:
+        return self.heads[name].start() if name in self.heads else default
+
+    def heading(self, name: str) -> None:
+        if name in self.heads:
+            m = self.heads[name]
+            self.out.append(FlatRow("heading", name, None, self.text[m.start():m.end()].strip(), "", m.start(), m.end()))
+
+    def row(self, table: str, key: str, m: re.Match | None, a: int, b: int) -> None:
+        label = self.text[m.start():m.end()].strip() if m else ""
+        self.out.append(FlatRow("row", table, key, label, self.text[a:b].strip(), m.start() if m else a, b))
+
+    def table2(self, stop: int) -> None:
+        self.heading("active_disclosure")
+        pos = self.heads["active_disclosure"].end()
+        for spec in _table2_specs(self.template):
+            m = re.compile(spec.pattern.pattern + r"(?=[ \t]*(?:[-+]?[0-9]|/|—))").search(self.folded, pos, stop)
+            if not m:
+                continue
+            a, b = _run_after(self.folded, m.end(), stop)
+            self.row("active_disclosure", spec.key, m, a, b)
+            pos = b
+
+    def table3_labels(self, start: int, stop: int) -> list[tuple[_LabelSpec, re.Match]]:
+        """The table-3 labels in order. An undivided row (（六）其他处理) is a data row only
+        when numbers follow it (gb2019, or a gb2021 report printing it undivided), and
+        then its divided rows are not looked for; else it heads them."""
+        alts = {a.undivided: a.divided for a in rules().alternatives_for("applications")}
+        skip: set[str] = set()
+        found: list[tuple[_LabelSpec, re.Match]] = []
+        pos = start
+        for spec in _table3_specs(self.template):
+            if spec.key in skip:
+                continue
+            m = spec.pattern.search(self.folded, pos, stop)
+            if not m:
+                continue
+            if spec.key in alts:
+                a, b = _run_after(self.folded, m.end(), stop)
+                if not _DIGIT_RE.search(self.folded[a:b]):
+                    continue
+                skip |= set(alts[spec.key])
+            found.append((spec, m))
             pos = m.end()
-    return found
+        return found
+
+    def table3(self, start: int, stop: int) -> None:
+        self.heading("applications")
+        found = self.table3_labels(start, stop)
+        for i, (spec, m) in enumerate(found):
+            nxt = found[i + 1][1].start() if i + 1 < len(found) else stop
+            a, b = _run_after(self.folded, m.end(), nxt)
+            self.row("applications", spec.key, m, a, b)
+
+    def table4(self, stop: int) -> None:
+        self.heading("review_litigation")
+        start = self.heads["review_litigation"].end()
+        # the run follows the last header word (总计 closes each header group)
+        ends = [m.end() for m in _t4_header_re().finditer(self.folded, start, min(stop, start + T4_HEADER_SPAN))]
+        pos = ends[-1] if ends else start
+        for m in re.finditer(r"[ \t]*[-+]?\d", self.folded[pos:stop]):
+            a, b = _run_after(self.folded, pos + m.start(), stop)
+            if _DIGIT_RE.search(self.folded[a:b]):
+                self.row("review_litigation", ALL_ROWS, None, a, b)
+            break
+
+
+@cache
+def _t4_header_re() -> re.Pattern:
+    """Table 4's column labels (结果维持 … 总计), blanks allowed between characters."""
+    return re.compile("|".join(_spaced(w) for w in schema().all_columns("review_litigation").values()))
+
+
+@cache
+def _first_table3_label() -> re.Pattern:
+    """Table 3's first row label without its numbering: where the table starts when its
+    heading is missing."""
+    return re.compile(_fuzzy(_core(schema().rows("applications")[0].path[-1])[0]))
 
 
 def segment_keyed(text: str, template: str | None = None) -> list[FlatRow]:
     """The headings and data rows of the three tables, with canonical keys, in text order."""
-    template = template or detect_template(text) or "gb2021"
-    folded = _fold(text)
-    heads = _find_headings(folded)
-    n = len(folded)
-    out: list[FlatRow] = []
-
-    def heading(name: str) -> None:
-        if name in heads:
-            m = heads[name]
-            out.append(FlatRow("heading", name, None, text[m.start():m.end()].strip(), "", m.start(), m.end()))
-
-    # ---- table 2
-    t3_first = re.compile(_fuzzy("本年新收政府信息公开申请数量")).search(folded, heads["active_disclosure"].end() if "active_disclosure" in heads else 0)
-    if "active_disclosure" in heads:
-        heading("active_disclosure")
-        start = heads["active_disclosure"].end()
-        stop = heads["applications"].start() if "applications" in heads else (t3_first.start() if t3_first else n)
-        pos = start
-        for spec in _table2_specs(template):
-            m = re.compile(spec.pattern.pattern + r"(?=[ \t]*(?:[-+]?[0-9]|/|—))").search(folded, pos, stop)
-            if not m:
-                continue
-            a, b = _run_after(folded, m.end(), stop)
-            out.append(FlatRow("row", "active_disclosure", spec.key, text[m.start():m.end()].strip(),
-                               text[a:b].strip(), m.start(), b))
-            pos = b
-
-    # ---- table 3
-    if "applications" in heads or t3_first:
-        heading("applications")
-        start = heads["applications"].end() if "applications" in heads else t3_first.start()
-        stop = heads["review_litigation"].start() if "review_litigation" in heads else n
-        found: list[tuple[_LabelSpec, re.Match]] = []
-        pos = start
-        skip_other_split = False
-        for spec in _table3_specs(template):
-            if skip_other_split and spec.key.startswith("results.other."):
-                continue
-            m = spec.pattern.search(folded, pos, stop)
-            if not m:
-                continue
-            if spec.key == "results.other":
-                # （六）其他处理 is a data row only when numbers follow it (gb2019, or a
-                # gb2021 report printing it undivided); else it heads three sub-rows
-                a, b = _run_after(folded, m.end(), stop)
-                if not re.search(r"\d", folded[a:b]):
-                    continue
-                skip_other_split = True
-            found.append((spec, m))
-            pos = m.end()
-        for i, (spec, m) in enumerate(found):
-            nxt = found[i + 1][1].start() if i + 1 < len(found) else stop
-            a, b = _run_after(folded, m.end(), nxt)
-            out.append(FlatRow("row", "applications", spec.key, text[m.start():m.end()].strip(),
-                               text[a:b].strip(), m.start(), b))
-
-    # ---- table 4
-    if "review_litigation" in heads:
-        heading("review_litigation")
-        start = heads["review_litigation"].end()
-        stop = heads["problems"].start() if "problems" in heads else n
-        # the run follows the last header word (总计 closes each header group)
-        ends = [m.end() for m in _T4_HEADER_RE.finditer(folded, start, min(stop, start + T4_HEADER_SPAN))]
-        pos = ends[-1] if ends else start
-        for m in re.finditer(r"[ \t]*[-+]?\d", folded[pos:stop]):
-            a, b = _run_after(folded, pos + m.start(), stop)
-            if re.search(r"\d", folded[a:b]):
-                out.append(FlatRow("row", "review_litigation", ALL_ROWS, "", text[a:b].strip(), a, b))
-            break
-    heading("problems")
-    return out
+    seg = _Segmenter(text, _template(text, template))
+    n = len(seg.folded)
+    t3_first = _first_table3_label().search(seg.folded, seg.after("active_disclosure"))
+    if "active_disclosure" in seg.heads:
+        seg.table2(seg.before("applications", t3_first.start() if t3_first else n))
+    if "applications" in seg.heads or t3_first:
+        seg.table3(seg.after("applications") if "applications" in seg.heads else t3_first.start(),
+                   seg.before("review_litigation", n))
+    if "review_litigation" in seg.heads:
+        seg.table4(seg.before("problems", n))
+    seg.heading("problems")
+    return seg.out
 
 
 def segment(text: str, template: str | None = None) -> list[Row]:
@@ -323,7 +352,7 @@ def segment(text: str, template: str | None = None) -> list[Row]:
             else:
                 rows.append(Row("text", [Cell(fr.label)]))
         else:
-            rows.append(Row("table", [Cell(fr.label), Cell(fr.run, fused=True)]))
+            rows.append(Row("table", [Cell(fr.label), Cell(fr.run, fused=True)], key=(fr.table, fr.key)))
     return rows
 
 
@@ -337,66 +366,21 @@ def runs_by_table(text: str, template: str | None = None) -> dict[str, dict[str,
     return out
 
 
+def _cells(table: str, key: str, template: str) -> int:
+    if key == ALL_ROWS:
+        return len(one_row_layout(table, template)[0])
+    return len(schema().columns(table, key, template))
+
+
 def looks_flattened(text: str) -> bool:
     """True when table labels are followed on the same line by runs of fused cells."""
-    s = schema()
-    template = detect_template(text) or "gb2021"
+    template = _template(text, None)
     fused = 0
     for fr in segment_keyed(text, template):
         if fr.kind != "row" or not fr.run:
             continue
-        if fr.key == ALL_ROWS:
-            ncells = 15
-        else:
-            ncells = len(s.columns(fr.table, fr.key, template))
-        digits = sum(ch.isdigit() for ch in _fold(fr.run))
+        ncells = _cells(fr.table, fr.key, template)
+        digits = sum(ch.isdigit() for ch in fold_width(fr.run))
         if ncells > 1 and digits >= ncells and len(fr.run.split()) < ncells:
             fused += 1
     return fused >= MIN_FUSED_ROWS
-
-
-# ---- narrative figures ---------------------------------------------------------------
-
-_THIS_YEAR = r"(?:本年度?|全年)"
-_SOME = r"(?:共|累计|共计|合计)?"
-_DOC = r"(?:的)?(?:行政)?规范性文件"
-# (row, column) -> patterns whose group 1 is the figure; only wording that names the
-# template column itself (this year's issued / repealed documents, documents in force).
-_HINT_PATTERNS: dict[str, list[tuple[tuple[str, str], str]]] = {
-    "gb2021": [
-        (("normative_documents", "issued"), _THIS_YEAR + _SOME + r"(?:制发|制定|出台)(?:了)?" + _DOC + _SOME + r"(\d+)件"),
-        (("normative_documents", "repealed"), _THIS_YEAR + _SOME + r"(?:宣布)?废止(?:了)?" + _DOC + _SOME + r"(\d+)件"),
-        (("normative_documents", "in_force"), r"现行有效" + _DOC + _SOME + r"(\d+)件"),
-        (("rules", "issued"), _THIS_YEAR + _SOME + r"(?:制发|制定|出台)(?:了)?(?:的)?规章" + _SOME + r"(\d+)件"),
-        (("rules", "in_force"), r"现行有效(?:的)?规章" + _SOME + r"(\d+)件"),
-    ],
-    "gb2019": [
-        (("normative_documents", "new_made"), _THIS_YEAR + _SOME + r"新制作(?:了)?" + _DOC + _SOME + r"(\d+)件"),
-        (("normative_documents", "new_published"), _THIS_YEAR + _SOME + r"新公开(?:了)?" + _DOC + _SOME + r"(\d+)件"),
-    ],
-}
-
-
-def narrative_hints(text: str, template: str | None = None) -> dict[tuple[str, str], float]:
-    """Table-2 figures the narrative states unambiguously, as (row, column) -> value.
-
-    Conservative: only phrasings that name the column (本年度制发…规范性文件N件,
-    现行有效…规范性文件N件), only outside the tables, and a figure stated twice with
-    different values is dropped.
-    """
-    template = template or detect_template(text) or "gb2021"
-    folded = _fold(text)
-    heads = _find_headings(folded)
-    spans = []
-    if "active_disclosure" in heads:
-        end = heads["problems"].start() if "problems" in heads else len(folded)
-        spans = [(0, heads["active_disclosure"].start()), (end, len(folded))]
-    else:
-        spans = [(0, len(folded))]
-    narrative = "\n".join(re.sub(r"[ \t]+", "", folded[a:b]) for a, b in spans)
-    out: dict[tuple[str, str], float] = {}
-    for cell, rx in _HINT_PATTERNS.get(template, []):
-        values = {int(m.group(1)) for m in re.finditer(rx, narrative)}
-        if len(values) == 1:
-            out[cell] = float(values.pop())
-    return out

@@ -34,9 +34,9 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
     lines = text.split("\n")
     style = detect_style(lines, text)
     if style == "flattened":
-        from extractors.formats.txt import flattened
+        from extractors.formats.txt.flattened import segment
 
-        rows = flattened.segment(text)
+        rows = segment(text)
     elif style == "cell-per-line":
         rows = _cell_per_line(lines)
     else:
@@ -50,11 +50,9 @@ def detect_style(lines: list[str], text: str) -> str:
     cell_lines = sum(1 for ln in lines if ln.startswith("\t") and "\t" not in ln[1:].rstrip("\t"))
     split_lines = sum(1 for ln in lines if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()))
     if cell_lines == 0 and split_lines == 0:
-        try:
-            from extractors.formats.txt import flattened
-        except ImportError:  # pragma: no cover - module arrives with the flattened-text reader
-            return "plain"
-        if flattened.looks_flattened(text):
+        from extractors.formats.txt.flattened import looks_flattened
+
+        if looks_flattened(text):
             return "flattened"
         return "plain"
     return "cell-per-line" if cell_lines >= split_lines else "tab-split"
