@@ -19,10 +19,10 @@ from importlib import resources
 
 import yaml
 
-from extractors.formats.txt.headings import outside_tables
 from extractors.labels.normalize import fold_width, halfwidth, to_simplified
 from extractors.records import Finding, Value
 from extractors.template import detect_template, rules
+from extractors.template.headings import outside_tables
 from schemas import schema
 
 _NUM = r"(\d[\d,]*(?:\.\d+)?)"

@@ -9,8 +9,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("extractors", "flows", "schemas", "benchmarks")
 # Limits stated in issue #12.
@@ -104,13 +102,11 @@ def find_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return out
 
 
-@pytest.mark.xfail(reason="redesign in progress (#12); run with --runxfail to see where it stands", strict=False)
 def test_no_module_over_the_size_limit():
     big = {name: n for name, path in _modules().items() if (n := _nonblank(path)) > MAX_MODULE_LINES}
     assert not big, f"modules over {MAX_MODULE_LINES} non-blank lines: {big}"
 
 
-@pytest.mark.xfail(reason="redesign in progress (#12); run with --runxfail to see where it stands", strict=False)
 def test_no_function_over_the_size_limit():
     long = []
     for name, path in _modules().items():
@@ -122,7 +118,6 @@ def test_no_function_over_the_size_limit():
     assert not long, f"functions over {MAX_FUNCTION_LINES} lines: {long}"
 
 
-@pytest.mark.xfail(reason="redesign in progress (#12); run with --runxfail to see where it stands", strict=False)
 def test_no_import_cycles():
     assert find_cycles(import_graph()) == []
 

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 
 from extractors.arithmetic.digits import ALL_ROWS, solve_table
-from extractors.formats.txt import flattened
 from extractors.formats.txt.flattened import looks_flattened, runs_by_table, segment, segment_keyed
-from extractors.formats.txt.headings import find_headings, outside_tables
 from extractors.narrative import narrative_hints
 from extractors.records import Row
 from extractors.template import detect_template
+from extractors.template.headings import find_headings, outside_tables
 from schemas import schema
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -241,7 +240,6 @@ def test_narrative_hints_follow_the_template_columns():
     text = "本年度新制作规范性文件4件，本年度制发规范性文件5件。"
     assert narrative_hints(text, "gb2019") == {("normative_documents", "new_made"): 4.0}
     assert narrative_hints(text, "gb2021") == {("normative_documents", "issued"): 5.0}
-    assert flattened.narrative_hints is narrative_hints  # re-exported for extractors.tables.fused
 
 
 def test_narrative_hints_are_conservative():

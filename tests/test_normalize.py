@@ -73,7 +73,7 @@ def test_strip_numbering_is_idempotent(text):
     assert strip_numbering(strip_numbering(text)) == strip_numbering(text)
 
 
-@given(st.lists(st.text(alphabet=st.one_of(CJK, st.characters()), max_size=30), min_size=1, max_size=20))
+@given(st.lists(st.text(alphabet=st.one_of(CJK, st.characters(exclude_categories=("Cs",))), max_size=30), min_size=1, max_size=20))
 @settings(max_examples=50, deadline=None)
 def test_any_cjk_text_survives_parquet(tmp_path_factory, texts):
     path = tmp_path_factory.mktemp("pq") / "t.parquet"

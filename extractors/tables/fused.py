@@ -10,7 +10,7 @@ an `ambiguous_split` finding listing the candidate splits. Nothing is guessed.
 from __future__ import annotations
 
 from extractors.arithmetic import digits
-from extractors.formats.txt import flattened
+from extractors.narrative import narrative_hints
 from extractors.records import Finding
 from extractors.tables.cells import ParsedValue
 from extractors.tables.state import FusedRun, TableState
@@ -31,7 +31,7 @@ def store_solutions(state: TableState, fused: dict[str, dict[str, FusedRun]], te
     is the document's text (figures stated in it can pin a table-2 split)."""
     hints = None
     if "active_disclosure" in fused:
-        hints = flattened.narrative_hints(text, state.template) or None
+        hints = narrative_hints(text, state.template) or None
     for table, rows in fused.items():
         runs = {key: r.run for key, r in rows.items()}
         solutions = digits.solve_table(table, state.template, runs, hints if table == "active_disclosure" else None)

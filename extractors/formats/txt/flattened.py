@@ -37,11 +37,10 @@ from dataclasses import dataclass
 from functools import cache
 
 from extractors.arithmetic.digits import ALL_ROWS
-from extractors.formats.txt.headings import find_headings
 from extractors.labels.normalize import fold_width
-from extractors.narrative import narrative_hints as narrative_hints  # re-exported: extractors.tables.fused
 from extractors.records import Cell, Row
 from extractors.template import detect_template, one_row_layout, rules
+from extractors.template.headings import find_headings
 from schemas import schema
 
 # A report is taken for flattened when at least this many table rows carry a run

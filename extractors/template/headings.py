@@ -5,8 +5,7 @@ anywhere in a line (a flattened page prints a whole table on the heading's line)
 this finds the headings inside a long line, tolerant of blanks between characters, of
 digit numbering (2、 / 2.) and of the typos seen in real reports. Used by the
 flattened-text reader (`flattened.segment_keyed`) and by `extractors.narrative`
-(`narrative_hints` reads figures outside the tables only). Belongs with
-`extractors.template` (to move there with the template rules' sections).
+(`narrative_hints` reads figures outside the tables only).
 """
 
 from __future__ import annotations
