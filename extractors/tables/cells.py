@@ -19,7 +19,9 @@ from extractors.labels.normalize import halfwidth
 
 NOT_APPLICABLE = {"/", "-", "—", "——", "–", "－", "／", "\\", "--", "---", "一"}
 ZERO_WORDS = {"无", "無", "0件", "零"}
-UNITS = ("万元", "元", "件", "条", "个", "项", "篇", "%")
+# Units a printed cell may carry after its number (spec cell_conventions.unit_in_cell and
+# the counting words of the templates: 件 items, 条/篇 articles, 个/项 items, % rates).
+CELL_UNITS = ("万元", "元", "件", "条", "个", "项", "篇", "%")
 _NUMBER_RE = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$")
 # Characters that a mis-read digit becomes (OCR-ish debris in text layers): a short cell made of
 # these and digits is a value that cannot be read, not a label.
@@ -56,7 +58,7 @@ def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
     if t in ZERO_WORDS:
         return ParsedValue(0.0, "number")
     unit = None
-    for u in UNITS:
+    for u in CELL_UNITS:
         if t.endswith(u) and len(t) > len(u):
             unit, t = u, t[: -len(u)]
             break

@@ -28,9 +28,10 @@ MAX_ROW_NODES = 200_000
 # Absolute tolerance when comparing sums of decimal cells (fees print 2 decimals).
 TOLERANCE = 1e-6
 
-# Units that may be written into a cell (spec cell_conventions.unit_in_cell and the
-# gb2021 column units); longest first so 万元 wins over 元.
-UNITS = ("万元", "元", "件")
+# Units that may be written into a cell of a fused run, where they also end the cell (spec
+# cell_conventions.unit_in_cell and the gb2021 column units); longest first so 万元 wins
+# over 元. Fewer than tables.cells.CELL_UNITS: in a run, 条/个/项/篇/% never occur.
+RUN_UNITS = ("万元", "元", "件")
 
 # Dashes read as a minus sign in a run: the ones `fold_width` folds everywhere, plus
 # the figure dash U+2012 (printed between figures; folded in runs only).
@@ -87,7 +88,7 @@ def pieces(run: str) -> tuple[list[str], str | None]:
     """Cut a run at its hard boundaries. Returns the pieces and the unit found."""
     s = fold_width(run, RUN_DASHES)
     unit = None
-    for u in UNITS:
+    for u in RUN_UNITS:
         if u in s:
             unit = unit or u
             s = s.replace(u, " ")
