@@ -85,14 +85,19 @@ def _add_findings(sub) -> None:
     fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
 
 
+def _add_site_arguments(p) -> None:
+    """What `crawl` and `serve` share: the sources file, where downloads and the dataset go."""
+    p.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
+    p.add_argument("--raw", default=DEFAULT_RAW, help=f"where downloads go (default: {DEFAULT_RAW})")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder (default: {DEFAULT_OUT})")
+
+
 def _add_crawl(sub) -> None:
     cr = sub.add_parser(
         "crawl", help="crawl the report columns in SOURCES.yaml and extract what is new",
         description="Fetch new or changed reports from the sites in SOURCES.yaml into RAW/<site>/, "
                     "then extract them into the dataset (see docs/crawling.md).")
-    cr.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
-    cr.add_argument("--raw", default=DEFAULT_RAW, help=f"where downloads go (default: {DEFAULT_RAW})")
-    cr.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder (default: {DEFAULT_OUT})")
+    _add_site_arguments(cr)
 
 
 def _add_serve(sub) -> None:
@@ -100,13 +105,11 @@ def _add_serve(sub) -> None:
         "serve", help="run the crawl on a schedule (needs a Prefect server)",
         description="Serve the crawl flow as a Prefect deployment on a cron schedule until interrupted. "
                     "Needs a long-lived Prefect server: `prefect server start`, then PREFECT_API_URL.")
-    se.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
+    _add_site_arguments(se)
     se.add_argument("--cron", default=DEFAULT_CRON, help=f"cron expression (default: '{DEFAULT_CRON}')")
     se.add_argument("--timezone", default=DEFAULT_TIMEZONE, help=f"IANA time zone (default: {DEFAULT_TIMEZONE})")
     se.add_argument("--name", default=DEFAULT_DEPLOYMENT_NAME,
                     help=f"deployment name (default: {DEFAULT_DEPLOYMENT_NAME})")
-    se.add_argument("--raw", default=DEFAULT_RAW, help=f"where downloads go (default: {DEFAULT_RAW})")
-    se.add_argument("--out", default=DEFAULT_OUT, help=f"dataset folder (default: {DEFAULT_OUT})")
 
 
 # ---------------------------------------------------------------- commands

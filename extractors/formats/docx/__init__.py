@@ -32,12 +32,7 @@ Grid contract (shared with the HTML extractor):
 Paragraphs become ``Row(kind="text")``, one row per visual line (a soft line break
 ``w:br`` inside a paragraph starts a new row); empty paragraphs produce no row.
 
-Nested tables: a table whose cells hold other tables and that has a single row or a
-single column is a layout wrapper (a box around the report); its cells are unwrapped
-and their paragraphs and tables are emitted as if they stood in the body. In any other
-table a nested table is emitted as its own table right after the row that holds it
-(the outer cell keeps only its own paragraphs' text). Text boxes (``w:txbxContent``)
-are emitted right after the paragraph (or table row) they are anchored in.
+Nested tables and text boxes: see `walker`.
 """
 
 
