@@ -269,7 +269,7 @@ def test_first_crawl_saves_reports_and_attachments_only(first):
     assert errors["/art/slow.html"].startswith("timeout")
     assert all(errors[p] == "HTTP 404" for p in EXPECTED_404)
     assert "too large" in errors["/files/huge.pdf"] and "1 MB" in errors["/files/huge.pdf"]
-    assert "not in allowed_hosts" in errors["/art/moved-away.html"]
+    assert errors["/art/moved-away.html"].startswith(f"origin http://localhost:{server.port} is not allowed")
     assert [urlsplit(u).path for u in result.robots_disallowed] == ["/private/art_1088_9.html"]
 
     requested = first.requested
@@ -421,18 +421,27 @@ def test_safety_policies_for_redirects_ports_and_download_caps():
     from extractors.crawl.safety import (
         DownloadTooLarge,
         check_declared_length,
-        on_allowed_host,
+        on_allowed_origin,
+        origin_of,
         port_of,
         read_capped,
         redirect_target,
+        site_origins,
     )
 
     assert redirect_target("http://a.gov.cn/x/y.html", 302, " ../z.html#top ") == "http://a.gov.cn/z.html"
     assert redirect_target("http://a.gov.cn/x", 200, "/elsewhere") is None
     assert redirect_target("http://a.gov.cn/x", 301, None) is None
     assert (port_of("https://a.gov.cn/"), port_of("http://a.gov.cn/"), port_of("http://a.gov.cn:8080/")) == (443, 80, 8080)
-    assert on_allowed_host("https://A.gov.cn./x", ("a.gov.cn",))
-    assert not on_allowed_host("ftp://a.gov.cn/x", ("a.gov.cn",)) and not on_allowed_host("http://b.gov.cn/", ("a.gov.cn",))
+    assert origin_of("https://A.gov.cn./x") == ("https", "a.gov.cn", 443)
+    assert origin_of("ftp://a.gov.cn/x") is None and origin_of("http://a.gov.cn:99999/") is None
+    # A start URL's own origin, both default ports of every allowed host, listed origins; no other port.
+    origins = site_origins(["http://a.gov.cn:8080/col/"], ["a.gov.cn", "f.gov.cn"], ["https://[::1]:9443"])
+    assert on_allowed_origin("http://A.gov.cn.:8080/x", origins) and on_allowed_origin("https://a.gov.cn/", origins)
+    assert on_allowed_origin("http://f.gov.cn:80/x", origins) and on_allowed_origin("https://[::1]:9443/", origins)
+    for url in ("http://a.gov.cn:4200/", "https://a.gov.cn:8080/", "http://b.gov.cn/", "ftp://a.gov.cn/",
+                "http://[::1]:9443/"):
+        assert not on_allowed_origin(url, origins), url
     assert read_capped([b"abc", b"def"], 4, truncate=True, cap_mb=1) == b"abcd"
     assert read_capped([b"abc", b"def"], 6, truncate=False, cap_mb=1) == b"abcdef"
     with pytest.raises(DownloadTooLarge, match="aborted after 6 bytes"):
@@ -490,6 +499,29 @@ def test_crawl_summary_adds_up_sites():
     assert "nothing new to extract" in s.format() and "[b] http://b/: crawl failed: boom" in s.format()
 
 
+def test_page_limit_is_reported_in_result_manifest_and_summary(tmp_path, server):
+    import re
+
+    from extractors.crawl.summary import summarize_crawl
+
+    site = load_sources(write_sources(tmp_path / "s.yaml", server, max_pages=2))[0]
+    result = crawl_site(site, tmp_path / "raw")
+    assert result.page_limit_reached and not result.deadline_reached and result.fetched == 2
+    (limit,) = result.limits
+    assert re.fullmatch(r"page limit: crawl stopped at max_pages \(2\) with [1-9]\d* queued URL\(s\) not visited",
+                        limit), limit
+    assert limit not in [e for _, e in result.errors]  # a limit, not an error
+    assert [r["error"] for r in manifest(tmp_path / "raw") if r["kind"] == "limit"] == [limit]
+    printed = summarize_crawl([result]).format().splitlines()
+    assert f"  [district] {limit}" in printed
+    assert printed.index(f"  [district] {limit}") == 1  # right under the totals, before any error
+
+
+def test_a_crawl_within_its_limits_reports_none(first):
+    assert first.result.limits == [] and not first.result.page_limit_reached and not first.result.deadline_reached
+    assert not [r for r in manifest(first.raw) if r["kind"] == "limit"]
+
+
 def test_one_request_at_a_time_per_host_with_delay(tmp_path, server):
     """Two sites on one host crawled in parallel still take turns, `delay` apart."""
     delay = 0.1
@@ -523,6 +555,9 @@ sites:
     report_patterns: ['信息公开.*年报']
     user_agent: ogi-reports-test/1.0
     max_download_mb: 5
+    allowed_origins: ['HTTP://Files.Hanyang.gov.cn.:8080/', 'https://[::1]']
+    max_download_seconds: 60
+    max_site_seconds: 600
 """, encoding="utf-8")
     a, b = load_sources(p)
     assert a.allowed_hosts == ("www.cdwh.gov.cn",) and a.delay_seconds == 2.0 and a.max_pages == 200
@@ -531,6 +566,11 @@ sites:
     assert b.allowed_hosts == ("www.hanyang.gov.cn", "files.hanyang.gov.cn")
     assert b.matches("2020年信息公开年报") and not a.matches("2020年信息公开年报")
     assert b.max_download_bytes == 5 * 1024 * 1024
+    assert (a.max_download_seconds, a.max_site_seconds) == (600.0, 3600.0)
+    assert (b.max_download_seconds, b.max_site_seconds) == (60.0, 600.0)
+    assert b.allowed_origins == ("http://files.hanyang.gov.cn:8080", "https://[::1]:443")
+    assert ("http", "files.hanyang.gov.cn", 8080) in b.origins and ("https", "::1", 443) in b.origins
+    assert a.origins == {("https", "www.cdwh.gov.cn", 443), ("http", "www.cdwh.gov.cn", 80)}
 
 
 @pytest.mark.parametrize("site_yaml, field, problem", [
@@ -545,6 +585,12 @@ sites:
     ("{name: a, start_urls: [http://a.gov.cn/], report_patterns: ['年报(']}", "report_patterns", "regular"),
     ("{name: a, start_urls: [http://a.gov.cn/], allowed_hosts: [b.gov.cn]}", "allowed_hosts", "start URL"),
     ("{name: a, start_urls: [http://a.gov.cn/], timeout_seconds: 0}", "timeout_seconds", "> 0"),
+    ("{name: a, start_urls: [http://a.gov.cn/], max_download_seconds: 0}", "max_download_seconds", "> 0"),
+    ("{name: a, start_urls: [http://a.gov.cn/], max_site_seconds: -1}", "max_site_seconds", "> 0"),
+    ("{name: a, start_urls: [http://a.gov.cn/], allowed_origins: ['http://b.gov.cn/x']}", "allowed_origins",
+     "not an origin"),
+    ("{name: a, start_urls: [http://a.gov.cn/], allowed_origins: ['b.gov.cn:8080']}", "allowed_origins",
+     "not an origin"),
 ])
 def test_bad_sources_name_file_site_and_field(tmp_path, site_yaml, field, problem):
     p = tmp_path / "sources.yaml"

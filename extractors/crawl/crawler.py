@@ -5,7 +5,7 @@ Plain functions and classes (no Prefect): `crawl_site` crawls one site (a
 `flows/crawl.py` wraps these in a Prefect flow; docs/crawling.md is the user guide.
 
 What is crawled. From each start URL (a listing page of the annual-report column) the
-crawler follows, breadth first and only within the site's allowed hosts:
+crawler follows, breadth first and only within the site's allowed origins (`Site.origins`):
 
 * pagination links of listing pages (下一页 / 尾页 / page numbers, …) → more listing pages;
 * links whose text (or ``title`` attribute) matches the site's ``report_patterns`` →
@@ -21,13 +21,16 @@ links. Every fetch is logged in ``RAW/<site>/_manifest.jsonl``; the next crawl s
 saved validators (If-None-Match / If-Modified-Since) so an unchanged report costs a 304
 and writes nothing.
 
-Politeness and safety: robots.txt (RFC 9309) is honoured, requests to one host are
-serialised and spaced by the site's delay (shared across sites in this process), the
-User-Agent identifies the project, timeouts and retries with exponential backoff are
-bounded, downloads are streamed and capped, redirects are followed hop by hop within the
-allowed hosts, and non-public addresses are refused (`extractors.crawl.safety`). Saved
-file names are derived from the URL or Content-Disposition but sanitised, never trusted:
-they cannot leave the site folder.
+Politeness and safety: robots.txt (RFC 9309) is honoured (an unreachable one is reported
+as such and stops that origin's crawl), requests to one host are serialised and spaced by
+the site's delay (shared across sites in this process), the User-Agent identifies the
+project, timeouts and retries with exponential backoff are bounded, downloads are streamed
+and capped in bytes and by the clock (max_download_seconds per URL, max_site_seconds per
+site: `extractors.crawl.fetch`), redirects are followed hop by hop within the allowed
+origins, and non-public addresses are refused (`extractors.crawl.safety`). A crawl cut
+short by max_pages or max_site_seconds says so (`CrawlResult.limits`, a ``limit`` line in
+the manifest). Saved file names are derived from the URL or Content-Disposition but
+sanitised, never trusted: they cannot leave the site folder.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -48,6 +50,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from extractors.charset import decode_html
+from extractors.crawl.fetch import HOST_THROTTLE, Fetcher, HostThrottle, Response, Retry, describe, new_client
 from extractors.crawl.pages import (
     Page,
     attachment_ext,
@@ -60,16 +63,17 @@ from extractors.crawl.pages import (
     safe_filename,
 )
 from extractors.crawl.safety import (
-    CHUNK_BYTES,
     MAX_REDIRECTS,
+    Deadline,
+    DeadlineExceeded,
     DownloadTooLarge,
     FetchRefused,
     Resolver,
     check_address,
-    check_declared_length,
-    host_of,
-    on_allowed_host,
-    read_capped,
+    earliest,
+    format_origin,
+    on_allowed_origin,
+    origin_of,
     redirect_target,
     resolve_host,
 )
@@ -77,8 +81,6 @@ from extractors.crawl.sources import Site
 
 # Token matched against robots.txt `User-agent:` lines (RFC 9309 §2.2.1: the product token).
 ROBOTS_AGENT = "ogi-reports"
-# Backoff before retry n is base * 2**(n-1) (Site.retry_base_delay_seconds), capped here.
-RETRY_MAX_DELAY_SECONDS = 60.0
 # RFC 9309 §2.5: crawlers must parse at least 500 KiB of robots.txt; more is ignored.
 ROBOTS_MAX_BYTES = 512 * 1024
 # A robots.txt Crawl-delay above this is capped (a nightly crawl must finish).
@@ -113,7 +115,9 @@ class CrawlResult:
     new_files: list[SavedFile] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)  # (url, error)
     robots_disallowed: list[str] = field(default_factory=list)
-    page_limit_reached: bool = False
+    page_limit_reached: bool = False  # stopped at max_pages with URLs left to visit
+    deadline_reached: bool = False  # stopped at max_site_seconds
+    limits: list[str] = field(default_factory=list)  # one line per limit that stopped the crawl
 
     @property
     def source_urls(self) -> dict[str, str]:
@@ -121,54 +125,20 @@ class CrawlResult:
         return {f.path: f.url for f in self.new_files}
 
 
-# ---------------------------------------------------------------- politeness
-
-
-class HostThrottle:
-    """At most one request at a time per host, and `delay` seconds between the end of one
-    request and the start of the next. Shared by every crawl in the process (two sites on
-    one portal are spaced too)."""
-
-    def __init__(self):
-        self._guard = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
-        self._last: dict[str, float] = {}
-
-    def _lock(self, host: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(host, threading.Lock())
-
-    class _Slot:
-        def __init__(self, throttle: HostThrottle, host: str, delay: float):
-            self.t, self.host, self.delay = throttle, host, delay
-
-        def __enter__(self):
-            self.lock = self.t._lock(self.host)
-            self.lock.acquire()
-            wait = self.t._last.get(self.host, -1e9) + self.delay - time.monotonic()
-            if wait > 0:
-                time.sleep(wait)
-
-        def __exit__(self, *exc):
-            self.t._last[self.host] = time.monotonic()
-            self.lock.release()
-
-    def slot(self, host: str, delay: float) -> HostThrottle._Slot:
-        return HostThrottle._Slot(self, host, delay)
-
-
-HOST_THROTTLE = HostThrottle()
+# ---------------------------------------------------------------- robots.txt
 
 
 class _Robots:
-    """robots.txt rules of one origin, as RFC 9309 §2.3.1 says to treat fetch outcomes."""
+    """robots.txt rules of one origin, as RFC 9309 §2.3.1 says to treat fetch outcomes.
+    `unreadable` says why everything is disallowed when robots.txt itself could not be read."""
 
-    def __init__(self, text: str | None, allow_all: bool = False, disallow_all: bool = False):
+    def __init__(self, text: str | None, allow_all: bool = False, unreadable: str | None = None):
         self.parser = RobotFileParser()
         if text is not None:
             self.parser.parse(text.splitlines())
         self.parser.allow_all = allow_all
-        self.parser.disallow_all = disallow_all
+        self.parser.disallow_all = unreadable is not None
+        self.unreadable = unreadable
 
     def allowed(self, url: str, agent: str) -> bool:
         return self.parser.can_fetch(agent, url)
@@ -181,36 +151,28 @@ class _Robots:
         return min(float(d or 0.0), MAX_ROBOTS_CRAWL_DELAY_SECONDS)
 
 
-def _robots_rules(resp: _Response | None, error: str | None) -> tuple[_Robots, str | None]:
-    """The rules a robots.txt fetch outcome implies, and the error to log (if any)."""
+def _robots_rules(robots_url: str, resp: Response | None, error: str | None) -> _Robots:
+    """The rules a robots.txt fetch outcome implies (`error`: why there is no response)."""
     if resp is not None and resp.status == 200:
-        return _Robots(decode_html(resp.body or b"", header_charset(resp.headers))), error
+        return _Robots(decode_html(resp.body or b"", header_charset(resp.headers)))
     if resp is not None and resp.status in (401, 403):
         # Stricter than RFC 9309 §2.3.1.3 (any 4xx allows all), as urllib.robotparser: a
         # site that refuses us its robots.txt is not crawled.
-        return _Robots(None, disallow_all=True), error
+        return _Robots(None, unreadable=f"robots.txt refused: {robots_url} answered HTTP {resp.status}; "
+                                        "nothing on that origin is fetched")
     if resp is not None and 400 <= resp.status < 500:
-        return _Robots(None, allow_all=True), error  # §2.3.1.3: unavailable → crawl allowed
-    # §2.3.1.4: unreachable → assume complete disallow
-    return _Robots(None, disallow_all=True), error or f"HTTP {resp.status}"
+        return _Robots(None, allow_all=True)  # §2.3.1.3: unavailable → crawl allowed
+    # §2.3.1.4: unreachable (no answer, or a 5xx after retries) → assume complete disallow
+    why = error or f"HTTP {resp.status} (after retries)"
+    return _Robots(None, unreadable=f"robots.txt unreachable: {robots_url}: {why}; nothing on that origin "
+                                    "is fetched this crawl (RFC 9309 §2.3.1.4)")
 
 
-def _backoff(base: float, attempt: int, retry_after: str | None) -> float:
-    delay = base * 2 ** (attempt - 1)
-    if retry_after and retry_after.strip().isdigit():
-        delay = max(delay, float(retry_after))
-    return min(delay, RETRY_MAX_DELAY_SECONDS)
+class RobotsDisallowed(FetchRefused):
+    """The site's robots.txt disallows the URL for our agent."""
 
 
 # ---------------------------------------------------------------- crawler
-
-
-@dataclass
-class _Response:
-    url: str  # final URL after redirects
-    status: int
-    headers: httpx.Headers
-    body: bytes | None  # None for 304 and for bodies not read (errors)
 
 
 @dataclass
@@ -219,22 +181,6 @@ class _Item:
     referrer: str | None
     role: str  # "listing", "candidate" or "attachment"
     anchor_matched: bool = False
-
-
-class _Retry(Exception):
-    """A retryable HTTP status (5xx, 429)."""
-
-
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return f"timeout ({type(exc).__name__})"
-    if isinstance(exc, httpx.HTTPError):
-        return f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, _Retry):
-        return f"{exc} (after retries)"
-    if isinstance(exc, DownloadTooLarge):
-        return f"too large: {exc}"
-    return str(exc)
 
 
 def _now() -> str:
@@ -253,7 +199,11 @@ def _conditional_headers(prior: dict | None, role: str) -> dict[str, str]:
 
 
 class Crawler:
-    """Crawls one site into ``raw/<site.name>/``. Use `run()` once per instance."""
+    """Crawls one site into ``raw/<site.name>/``. Use `run()` once per instance.
+
+    An injected `client` should not keep connections alive (`fetch.NO_KEEPALIVE`): the
+    deadline's watchdog sees a reused connection only once its response headers arrive.
+    """
 
     def __init__(self, site: Site, raw: str | os.PathLike, *, client: httpx.Client | None = None,
                  throttle: HostThrottle = HOST_THROTTLE, resolver: Resolver = resolve_host,
@@ -261,20 +211,23 @@ class Crawler:
         self.site = site
         self.raw = Path(raw)
         self.dir = self.raw / site.name
-        self.throttle = throttle
         self.resolver = resolver
-        self.sleep = sleep
         self._own_client = client is None
-        self.client = client or httpx.Client(
-            headers={"User-Agent": site.user_agent},
-            timeout=httpx.Timeout(site.timeout_seconds),
-            follow_redirects=False,  # each hop is checked against the allowed hosts first
-        )
+        self.client = client or new_client(site.user_agent)
+        self.fetcher = Fetcher(self.client, throttle, timeout=site.timeout_seconds, retries=site.retries,
+                               retry_base_delay=site.retry_base_delay_seconds, cap_mb=site.max_download_mb,
+                               sleep=sleep)
         self.result = CrawlResult(site=site.name)
         self.state = self._load_state()
         self.robots: dict[str, _Robots] = {}
-        self._responded = False  # whether the current URL got any HTTP response
         self._manifest = None
+        self.site_deadline = self._new_site_deadline()
+
+    def _new_site_deadline(self) -> Deadline:
+        """max_site_seconds from now (the crawl's start)."""
+        seconds = self.site.max_site_seconds
+        return Deadline.after(seconds, "abandoned at the site deadline: the crawl took longer than "
+                              f"max_site_seconds ({seconds:g} s)", site=True)
 
     # -- manifest -----------------------------------------------------------
 
@@ -312,10 +265,17 @@ class Crawler:
         self.result.errors.append((rec["url"], msg))
         self._record(**rec, error=msg)
 
+    def _limit(self, msg: str, is_error: bool) -> None:
+        """The crawl stopped at a limit: say so in the result and the manifest."""
+        self.result.limits.append(msg)
+        if is_error:
+            self.result.errors.append((self.site.start_urls[0], msg))
+        self._record(url=self.site.start_urls[0], kind="limit", error=msg)
+
     # -- HTTP ---------------------------------------------------------------
 
-    def _allowed_host(self, url: str) -> bool:
-        return on_allowed_host(url, self.site.allowed_hosts)
+    def _allowed(self, url: str) -> bool:
+        return on_allowed_origin(url, self.site.origins)
 
     def _robots_for(self, url: str) -> _Robots:
         parts = urlsplit(url)
@@ -323,99 +283,99 @@ class Crawler:
         if origin not in self.robots:
             self.robots[origin] = _Robots(None, allow_all=True)  # while robots.txt itself is fetched
             robots_url = origin + "/robots.txt"
-            responded = self._responded
+            responded = self.fetcher.responded
             try:
                 resp = self._get(robots_url, {}, ROBOTS_MAX_BYTES, truncate=True)
                 error = None
-            except (FetchRefused, httpx.HTTPError, DownloadTooLarge) as exc:
-                resp, error = None, _describe(exc)
-            self.robots[origin], error = _robots_rules(resp, error)
-            self._responded = responded
+            except (FetchRefused, httpx.HTTPError, DownloadTooLarge, DeadlineExceeded) as exc:
+                resp, error = None, describe(exc)
+            self.robots[origin] = robots = _robots_rules(robots_url, resp, error)
+            self.fetcher.responded = responded
             self._record(url=robots_url, kind="robots", status=resp.status if resp else None,
                          final_url=resp.url if resp else None,
                          content_type=resp.headers.get("content-type") if resp else None,
                          bytes=len(resp.body) if resp and resp.body is not None else None,
-                         error=error and f"robots.txt unreachable, crawling nothing on {origin}: {error}")
+                         error=robots.unreadable)
         return self.robots[origin]
 
     def _check_url(self, url: str) -> None:
-        if not self._allowed_host(url):
-            raise FetchRefused(f"host {host_of(url)!r} is not in allowed_hosts")
+        if not self._allowed(url):
+            origin = origin_of(url)
+            shown = format_origin(origin) if origin else repr(url)
+            raise FetchRefused(f"origin {shown} is not allowed for this site (list it in allowed_origins, "
+                               "or its host in allowed_hosts for ports 80/443, to allow it)")
         if not self.site.allow_private_network:
             check_address(url, self.resolver)
+
+    def _check_robots(self, url: str) -> None:
+        robots = self._robots_for(url)
+        if robots.unreadable:
+            raise FetchRefused(robots.unreadable)
+        if not robots.allowed(url, ROBOTS_AGENT):
+            raise RobotsDisallowed(f"disallowed by robots.txt: {url}")
 
     def _delay_for(self, url: str) -> float:
         robots = self.robots.get("{0.scheme}://{0.netloc}".format(urlsplit(url)))
         return max(self.site.delay_seconds, robots.crawl_delay(ROBOTS_AGENT) if robots else 0.0)
 
     def _get(self, url: str, headers: dict[str, str], cap: int, truncate: bool = False,
-             check_robots: bool = False) -> _Response:
-        """GET with redirects (each hop re-checked), retries and the size cap."""
+             check_robots: bool = False) -> Response:
+        """GET with redirects (each hop re-checked), retries, the size cap and the download's
+        deadline (every hop and retry included; never past the site's)."""
+        deadline = earliest(self.site_deadline, Deadline.after(
+            self.site.max_download_seconds,
+            f"abandoned: the download took longer than max_download_seconds ({self.site.max_download_seconds:g} s)"))
         for _hop in range(MAX_REDIRECTS + 1):
             self._check_url(url)
-            if check_robots and not self._robots_for(url).allowed(url, ROBOTS_AGENT):
-                raise FetchRefused(f"disallowed by robots.txt: {url}")
-            resp = self._get_one(url, headers, cap, truncate)
+            if check_robots:
+                self._check_robots(url)
+            resp = self.fetcher.get(url, headers, cap, truncate, deadline, self._delay_for(url))
             nxt = redirect_target(url, resp.status, resp.headers.get("location"))
             if nxt is None:
                 return resp
             url = nxt
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 
-    def _get_one(self, url: str, headers: dict[str, str], cap: int, truncate: bool) -> _Response:
-        attempts = max(1, self.site.retries)
-        for attempt in range(1, attempts + 1):
-            retry_after = None
-            try:
-                with self.throttle.slot(host_of(url), self._delay_for(url)):
-                    self.result.requests += 1
-                    with self.client.stream("GET", url, headers=headers) as r:
-                        self._responded = True
-                        if r.status_code >= 500 or r.status_code == 429:
-                            retry_after = r.headers.get("retry-after")
-                            if attempt < attempts:
-                                raise _Retry(f"HTTP {r.status_code}")
-                            return _Response(url, r.status_code, r.headers, None)
-                        body = None
-                        if r.status_code == 200:
-                            body = self._read_capped(r, cap, truncate)
-                        return _Response(url, r.status_code, r.headers, body)
-            except (_Retry, httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError):
-                if attempt >= attempts:
-                    raise
-                self.sleep(_backoff(self.site.retry_base_delay_seconds, attempt, retry_after))
-        raise AssertionError("unreachable")
-
-    def _read_capped(self, r: httpx.Response, cap: int, truncate: bool) -> bytes:
-        if not truncate:
-            check_declared_length(r.headers.get("content-length"), cap, self.site.max_download_mb)
-        return read_capped(r.iter_bytes(CHUNK_BYTES), cap, truncate, self.site.max_download_mb)
-
     # -- crawl --------------------------------------------------------------
 
     def run(self) -> CrawlResult:
+        self.site_deadline = self._new_site_deadline()
         self.dir.mkdir(parents=True, exist_ok=True)
         queue: deque[_Item] = deque(_Item(u, None, "listing") for u in self.site.start_urls)
         seen = {u for u in self.site.start_urls}
         fetched = 0
         with open(self.dir / MANIFEST_NAME, "a", encoding="utf-8") as self._manifest:
             try:
-                while queue:
-                    if fetched >= self.site.max_pages:
-                        self.result.page_limit_reached = True
-                        break
+                while queue and not self._stop(fetched, len(queue)):
                     outcome = self._visit_safely(queue.popleft())
                     if outcome is None:
                         continue
                     fetched += 1
                     for nxt in outcome:
-                        if nxt.url not in seen and self._allowed_host(nxt.url):
+                        if nxt.url not in seen and self._allowed(nxt.url):
                             seen.add(nxt.url)
                             queue.append(nxt)
+                if self.result.deadline_reached and not self.result.limits:  # the last URL was cut
+                    self._stop(fetched, 0)
             finally:
+                self.result.requests = self.fetcher.requests
                 if self._own_client:
                     self.client.close()
         return self.result
+
+    def _stop(self, fetched: int, left: int) -> bool:
+        """Whether a limit stops the crawl before the next of `left` queued URLs (logged once)."""
+        if self.result.deadline_reached or self.site_deadline.left() <= 0:
+            self.result.deadline_reached = True
+            self._limit(f"site deadline: crawl stopped after max_site_seconds ({self.site.max_site_seconds:g} s) "
+                        f"with {left} queued URL(s) not visited", is_error=True)
+            return True
+        if fetched >= self.site.max_pages:
+            self.result.page_limit_reached = True
+            self._limit(f"page limit: crawl stopped at max_pages ({self.site.max_pages}) "
+                        f"with {left} queued URL(s) not visited", is_error=False)
+            return True
+        return False
 
     def _visit_safely(self, item: _Item) -> list[_Item] | None:
         try:
@@ -438,13 +398,13 @@ class Crawler:
         except FetchRefused as exc:
             self._error(str(exc), **base, kind=item.role)
             return None
-        requests_before, self._responded = self.result.requests, False
+        requests_before, self.fetcher.responded = self.fetcher.requests, False
         try:
             resp = self._get(item.url, headers, cap, check_robots=True)
-        except (FetchRefused, httpx.HTTPError, _Retry, DownloadTooLarge) as exc:
-            self._fetch_failed(item, base, _describe(exc))
+        except (FetchRefused, httpx.HTTPError, Retry, DownloadTooLarge, DeadlineExceeded) as exc:
+            self._fetch_failed(item, base, exc)
             # Counts against max_pages only if a request was sent.
-            return [] if self.result.requests > requests_before else None
+            return [] if self.fetcher.requests > requests_before else None
         self.result.fetched += 1
         ctype = resp.headers.get("content-type")
         meta = {**base, "final_url": resp.url, "status": resp.status, "content_type": ctype,
@@ -459,15 +419,18 @@ class Crawler:
             return self._fetched_page(item, resp, meta, prior)
         return self._fetched_file(item, resp, meta, prior)
 
-    def _fetch_failed(self, item: _Item, base: dict, msg: str) -> None:
-        if msg.startswith("disallowed by robots.txt"):
+    def _fetch_failed(self, item: _Item, base: dict, exc: Exception) -> None:
+        msg = describe(exc)
+        if isinstance(exc, RobotsDisallowed):
             self.result.robots_disallowed.append(item.url)
         else:
             self.result.errors.append((item.url, msg))
-        self.result.fetched += self._responded  # e.g. a redirect off-host, a download over the cap
+        if isinstance(exc, DeadlineExceeded) and exc.site:
+            self.result.deadline_reached = True
+        self.result.fetched += self.fetcher.responded  # e.g. a redirect off-host, a download over the cap
         self._record(**base, kind=item.role, error=msg)
 
-    def _not_modified(self, item: _Item, resp: _Response, meta: dict, prior: dict) -> list[_Item]:
+    def _not_modified(self, item: _Item, resp: Response, meta: dict, prior: dict) -> list[_Item]:
         """A 304 for a saved file: log it unchanged; a report's attachments still need checking."""
         self.result.not_modified += 1
         self.result.unchanged += 1
@@ -480,7 +443,7 @@ class Crawler:
             return self._follow(parse_page(body, resp.url, None), item, is_report=True)
         return []
 
-    def _fetched_page(self, item: _Item, resp: _Response, meta: dict, prior: dict | None) -> list[_Item]:
+    def _fetched_page(self, item: _Item, resp: Response, meta: dict, prior: dict | None) -> list[_Item]:
         """An HTML answer: a report page is saved; every page gives links to follow."""
         if item.role == "attachment":  # an 附件/下载 link that leads to a page, not a file
             self._record(**meta, kind="page", error=None)
@@ -492,7 +455,7 @@ class Crawler:
         self._save(item, resp, ".html", "report", meta, prior)
         return self._follow(page, item, is_report=True)
 
-    def _fetched_file(self, item: _Item, resp: _Response, meta: dict, prior: dict | None) -> list[_Item]:
+    def _fetched_file(self, item: _Item, resp: Response, meta: dict, prior: dict | None) -> list[_Item]:
         """A download: saved when it is in a report format."""
         ext = attachment_ext(resp.headers, resp.url, resp.body)
         if ext is None:
@@ -506,7 +469,7 @@ class Crawler:
         return [_Item(url, item.url, role, matched)
                 for url, role, matched in links_to_follow(page, self.site, item.url, is_report)]
 
-    def _save(self, item: _Item, resp: _Response, ext: str, kind: str, meta: dict, prior: dict | None) -> None:
+    def _save(self, item: _Item, resp: Response, ext: str, kind: str, meta: dict, prior: dict | None) -> None:
         body, sha = resp.body, meta["sha256"]
         if prior and prior["sha256"] == sha:
             self.result.unchanged += 1

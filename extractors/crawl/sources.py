@@ -7,6 +7,7 @@ file, the site and the field.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import unicodedata
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from extractors.crawl.safety import SCHEMES, host_of, is_ip
+from extractors.crawl.safety import SCHEMES, Origin, format_origin, host_of, is_ip, origin_of, site_origins
 
 
 def _package_version() -> str:
@@ -44,6 +45,13 @@ DEFAULT_TIMEOUT_SECONDS = 30.0
 # Published report PDFs are at most a few MB (scans ~20 MB); 50 MB matches the HTML
 # extractor's MAX_HTML_BYTES and stops runaway downloads.
 DEFAULT_MAX_DOWNLOAD_MB = 50.0
+# Wall-clock bound on one URL's download, every redirect hop and retry included, whatever
+# the server's drip rate: a 50 MB report at 100 KB/s (a slow provincial portal) takes ≈ 8 min.
+DEFAULT_MAX_DOWNLOAD_SECONDS = 600.0
+# Wall-clock bound on one site's crawl: 200 URLs at the 1 s delay plus a few slow downloads
+# fit in well under an hour; a site still going after one is stuck (or hostile), and the
+# nightly run of every site must end long before the next night's.
+DEFAULT_MAX_SITE_SECONDS = 3600.0
 # Attempts per URL (first try included) on timeouts, connection errors, 429 and 5xx.
 RETRY_ATTEMPTS = 3
 # Backoff before retry n is base * 2**(n-1): 2 s, 4 s, … (capped by RETRY_MAX_DELAY_SECONDS).
@@ -90,6 +98,9 @@ class Site:
     max_download_mb: float = DEFAULT_MAX_DOWNLOAD_MB
     retries: int = RETRY_ATTEMPTS
     retry_base_delay_seconds: float = RETRY_BASE_DELAY_SECONDS
+    allowed_origins: tuple[str, ...] = ()  # scheme://host:port beyond the start URLs' and allowed hosts' own
+    max_download_seconds: float = DEFAULT_MAX_DOWNLOAD_SECONDS
+    max_site_seconds: float = DEFAULT_MAX_SITE_SECONDS
 
     def __post_init__(self):
         if not self.allowed_hosts:
@@ -98,6 +109,11 @@ class Site:
     @property
     def max_download_bytes(self) -> int:
         return int(self.max_download_mb * 1024 * 1024)
+
+    @functools.cached_property
+    def origins(self) -> frozenset[Origin]:
+        """Every (scheme, host, port) the crawl may request, redirects and links included."""
+        return site_origins(self.start_urls, self.allowed_hosts, self.allowed_origins)
 
     def matches(self, text: str | None) -> bool:
         """Whether `text` (link text or a page title) names an annual report."""
@@ -109,7 +125,7 @@ class Site:
 
 _SITE_FIELDS = {"name", "start_urls", "allowed_hosts", "max_pages", "delay_seconds", "allow_private_network",
                 "report_patterns", "user_agent", "timeout_seconds", "max_download_mb", "retries",
-                "retry_base_delay_seconds"}
+                "retry_base_delay_seconds", "allowed_origins", "max_download_seconds", "max_site_seconds"}
 _DEFAULTABLE_FIELDS = _SITE_FIELDS - {"name", "start_urls"}
 # Numeric fields, checked in this order: (field, minimum, integer, strictly greater).
 _NUMBER_FIELDS = (
@@ -119,6 +135,8 @@ _NUMBER_FIELDS = (
     ("retry_base_delay_seconds", 0, False, False),
     ("timeout_seconds", 0, False, True),
     ("max_download_mb", 0, False, True),
+    ("max_download_seconds", 0, False, True),
+    ("max_site_seconds", 0, False, True),
 )
 
 
@@ -214,7 +232,7 @@ def _parse_site(entry: dict, where: str) -> Site:
         if key in e:
             kwargs[key] = _number(e, key, minimum, integer, strict)
     for key, parse in (("allow_private_network", _private_network), ("report_patterns", _report_patterns),
-                       ("user_agent", _user_agent)):
+                       ("user_agent", _user_agent), ("allowed_origins", _allowed_origins)):
         if key in e:
             kwargs[key] = parse(e)
     return Site(**kwargs)
@@ -255,6 +273,23 @@ def _allowed_hosts(e: _Entry, urls: tuple[str, ...]) -> tuple[str, ...]:
         if host_of(u) not in hosts:
             e.fail("allowed_hosts", f"does not include the host of start URL {u!r}")
     return tuple(hosts)
+
+
+def _allowed_origins(e: _Entry) -> tuple[str, ...]:
+    """``scheme://host[:port]`` entries, normalised to ``scheme://host:port``."""
+    values = e["allowed_origins"]
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        e.fail("allowed_origins", "expected a list of origins such as https://files.example.gov.cn:8443")
+    out = []
+    for v in values:
+        parts = urlsplit(v.strip())
+        origin = origin_of(v.strip())
+        if origin is None or parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+            e.fail("allowed_origins", f"{v!r} is not an origin (http or https, a host, an optional port; no path)")
+        out.append(format_origin(origin))
+    return tuple(dict.fromkeys(out))
 
 
 def _number(e: _Entry, key: str, minimum: float, integer: bool, strict: bool) -> int | float:

@@ -23,6 +23,7 @@ class CrawlSummary:
     unchanged: int = 0
     robots_disallowed: int = 0
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (site, url, error)
+    limits: list[tuple[str, str]] = field(default_factory=list)  # (site, the limit that stopped its crawl)
     new_files: dict[str, str] = field(default_factory=dict)  # path under RAW → URL
     extraction: Any = None  # the extraction's RunSummary, or None when nothing was new
 
@@ -30,10 +31,13 @@ class CrawlSummary:
         lines = [f"{self.sites} site(s) crawled: {self.fetched} URL(s) fetched ({self.not_modified} not modified), "
                  f"{self.saved} file(s) new or changed, {self.unchanged} unchanged, "
                  f"{len(self.errors)} error(s), {self.robots_disallowed} skipped by robots.txt"]
-        for site, url, err in self.errors[:SUMMARY_ERRORS_SHOWN]:
+        for site, limit in self.limits:  # a limit cut the crawl short: say so even when errors are many
+            lines.append(f"  [{site}] {limit}")
+        shown = [e for e in self.errors if (e[0], e[2]) not in self.limits]  # limits are listed above
+        for site, url, err in shown[:SUMMARY_ERRORS_SHOWN]:
             lines.append(f"  [{site}] {url}: {err}")
-        if len(self.errors) > SUMMARY_ERRORS_SHOWN:
-            lines.append(f"  … {len(self.errors) - SUMMARY_ERRORS_SHOWN} more in the sites' _manifest.jsonl")
+        if len(shown) > SUMMARY_ERRORS_SHOWN:
+            lines.append(f"  … {len(shown) - SUMMARY_ERRORS_SHOWN} more in the sites' _manifest.jsonl")
         if self.extraction is None:
             lines.append("nothing new to extract")
         else:
@@ -52,6 +56,7 @@ def summarize_crawl(results: list[CrawlResult], extraction=None) -> CrawlSummary
         s.unchanged += r.unchanged
         s.robots_disallowed += len(r.robots_disallowed)
         s.errors += [(r.site, url, err) for url, err in r.errors]
+        s.limits += [(r.site, limit) for limit in r.limits]
         s.new_files.update(r.source_urls)
     return s
 
