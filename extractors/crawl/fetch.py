@@ -209,8 +209,7 @@ def _inflate(pieces: Iterable[bytes], wbits: tuple[int, ...], coding: str) -> It
                 yield out
             if d.eof:
                 return
-            if not data and len(out) == DECODE_PIECE_BYTES:
-                data = b""  # output may be pending: drain it with empty input
+            if not data and len(out) == DECODE_PIECE_BYTES:  # output may be pending: drain it
                 while (out := d.decompress(b"", DECODE_PIECE_BYTES)):
                     yield out
     if rest := d.flush():
