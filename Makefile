@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); } || { rm -rf $(VENV); \
 	  echo "make: $(PYTHON) -m venv failed; install Python's venv module (Debian/Ubuntu: apt-get install python3.11-venv)" >&2; \
 	  exit 2; }
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@echo "installing the project and its dependencies into $(VENV) (once; a minute or two)"
+	@# -qq: errors only; pip's and setuptools' warnings are nothing a user of `make run` can act on.
+	$(BIN)/pip install --quiet --quiet --upgrade pip
+	$(BIN)/pip install --quiet --quiet -e '.[test]'
 	@touch $(STAMP)
 
 setup: $(STAMP)
