@@ -1,5 +1,6 @@
 # Two commands matter: `make run` (extract data/raw into data/processed) and `make test`.
-PYTHON ?= python3.11
+# Python 3.11 or newer: python3.11 when it is on PATH, else python3 (checked before use).
+PYTHON ?= $(shell command -v python3.11 || command -v python3 || echo python3.11)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -13,9 +14,16 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 180
 .PHONY: run test lint setup clean
 
 $(STAMP): pyproject.toml
-	@test -d $(VENV) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || { \
+	  echo "make: $(PYTHON) is missing or older than Python 3.11; install Python 3.11 or run: make PYTHON=/path/to/python3.11" >&2; \
+	  exit 2; }
+	@test -x $(BIN)/pip || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); } || { rm -rf $(VENV); \
+	  echo "make: $(PYTHON) -m venv failed; install Python's venv module (Debian/Ubuntu: apt-get install python3.11-venv)" >&2; \
+	  exit 2; }
+	@echo "installing the project and its dependencies into $(VENV) (once; a minute or two)"
+	@# -qq: errors only; pip's and setuptools' warnings are nothing a user of `make run` can act on.
+	$(BIN)/pip install --quiet --quiet --upgrade pip
+	$(BIN)/pip install --quiet --quiet -e '.[test]'
 	@touch $(STAMP)
 
 setup: $(STAMP)

@@ -10,7 +10,11 @@ applied), `broken_check` (the spec check id broken on purpose, or null) and `not
 Each document is built from its own random stream (seed, index), so a document does
 not change when N grows, and the same seed gives byte-identical txt/html/docx files.
 Formats are assigned round-robin. PDF files are the generated .docx rendered with
-LibreOffice; without soffice the generator says so and leaves pdf out.
+LibreOffice; without soffice the generator says so and leaves the pdf documents out (the
+others keep their places, so no document depends on whether LibreOffice is installed).
+`--write` names the formats whose files are written: `--write pdf` renders only the pdf
+documents of a corpus (tests/fixtures/corpus-pdf is made so), and a run that writes the
+other formats beside them gives the whole corpus.
 """
 
 from __future__ import annotations
@@ -118,9 +122,6 @@ def _render_pdfs(out: Path, seed: int, gold: list[dict], pending: list[PendingPd
     except PdfUnavailable as e:
         log(f"WARNING: pdf skipped: {e}", file=sys.stderr)
         produced = set()
-    if produced and shutil.which("pdftotext") is None:
-        log("WARNING: pdftotext (poppler-utils) not found: cannot check that table 3 breaks across pages",
-            file=sys.stderr)
     for attempt in range(PDF_LENGTHEN_ATTEMPTS):
         redo = []
         for p in pending:
@@ -153,17 +154,26 @@ def _render_pdfs(out: Path, seed: int, gold: list[dict], pending: list[PendingPd
     return [g for k, g in enumerate(gold) if k not in missing]
 
 
-def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, log=print) -> list[dict]:
-    """Write `n` documents and `out/gold.jsonl`; returns the gold lines."""
+def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, log=print,
+             write: tuple[str, ...] | None = None) -> list[dict]:
+    """Write the documents of an `n`-document corpus and `out/gold.jsonl`; returns the gold lines.
+
+    Formats go round-robin over `formats`; only those in `write` (default: all) are written,
+    the others keep their places, so a document is the same whichever formats are written.
+    """
     out = Path(out)
     formats = tuple(formats)
-    unknown = set(formats) - set(FORMATS)
+    write = formats if write is None else tuple(write)
+    unknown = (set(formats) | set(write)) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown formats {sorted(unknown)}; choose from {FORMATS}")
-    if "pdf" in formats and soffice() is None:
-        log(f"WARNING: soffice (LibreOffice) not found: skipping pdf ({INSTALL_HINT})", file=sys.stderr)
-        formats = tuple(f for f in formats if f != "pdf")
-    if not formats:
+    if set(write) - set(formats):
+        raise ValueError(f"write {sorted(set(write) - set(formats))}: not among the formats {formats}")
+    if "pdf" in write and soffice() is None:
+        log(f"WARNING: soffice (LibreOffice) not found: the pdf documents are left out ({INSTALL_HINT})",
+            file=sys.stderr)
+        write = tuple(f for f in write if f != "pdf")
+    if not write:
         raise ValueError("no format left to generate")
     out.mkdir(parents=True, exist_ok=True)
     gold: list[dict] = []
@@ -171,6 +181,8 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
     work = out / PDF_WORK_DIR
     for i in range(n):
         fmt = formats[i % len(formats)]
+        if fmt not in write:
+            continue
         report, agency, rng = make_report(seed, i)
         doc = build_document(report, agency, rng, fmt)
         writer_state = rng.getstate()
@@ -196,20 +208,27 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
     return gold
 
 
+def _format_list(text: str) -> tuple[str, ...]:
+    return tuple(f.strip() for f in text.split(",") if f.strip())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m benchmarks.corpus", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True, type=Path, help="output directory")
     ap.add_argument("--n", type=int, default=200, help="number of documents")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated subset of txt,docx,html,pdf")
+    ap.add_argument("--write", default=None,
+                    help="comma-separated formats whose files are written (default: all of --formats)")
     args = ap.parse_args(argv)
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    formats = _format_list(args.formats)
+    write = None if args.write is None else _format_list(args.write)
     t0 = time.time()
 
     def log(*a, file=sys.stdout):
         print(*a, file=file, flush=True)
 
-    gold = generate(args.out, args.n, args.seed, formats, log=log)
+    gold = generate(args.out, args.n, args.seed, formats, log=log, write=write)
     by_fmt: dict[str, int] = {}
     for g in gold:
         by_fmt[g["format"]] = by_fmt.get(g["format"], 0) + 1

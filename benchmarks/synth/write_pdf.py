@@ -4,9 +4,10 @@ LibreOffice takes seconds to start, so the files of a corpus go through a few
 `soffice --convert-to pdf` calls (one per worker, each with a private user profile so
 parallel runs and a desktop LibreOffice do not interfere).
 
-Real PDF reports break table 3 across pages; `table3_pages` tells (with pdftotext)
-whether a rendered file does, so the generator can lengthen the narrative of the
-files where it does not and render them again.
+Real PDF reports break table 3 across pages; `table3_pages` tells (from the text pdfium
+finds on each page) whether a rendered file does, so the generator can lengthen the
+narrative of the files where it does not and render them again. LibreOffice is the only
+program outside Python that rendering needs.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-INSTALL_HINT = ("install it with: apt-get update && apt-get install -y "
-                "libreoffice-writer-nogui fonts-noto-cjk poppler-utils")
+import pypdfium2 as pdfium
+
+INSTALL_HINT = "install it with: apt-get update && apt-get install -y libreoffice-writer-nogui fonts-noto-cjk"
 SECONDS_PER_FILE = 20    # generous timeout per file (a report renders in about a second)
 MAX_WORKERS = 2          # parallel soffice processes; each needs ~300 MB
 
@@ -29,6 +31,7 @@ class PdfUnavailable(RuntimeError):
 
 
 def soffice() -> str | None:
+    """LibreOffice's command on PATH, or None."""
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
@@ -70,13 +73,27 @@ TABLE3_START = re.compile(r"申[请請]人情[况況]")
 TABLE3_END = re.compile(r"[结結][转轉]下年度|[继繼][续續][办辦]理")
 
 
+def page_texts(pdf: Path) -> list[str]:
+    """The text of every page of a PDF file, as pdfium reads it."""
+    doc = pdfium.PdfDocument(str(pdf))
+    try:
+        texts = []
+        for page in doc:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range())
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        doc.close()
+
+
 def table3_pages(pdf: Path) -> tuple[int, int] | None:
-    """(first page, last page) of table 3 (1-based), or None when pdftotext is missing
-    or the table cannot be located."""
-    if shutil.which("pdftotext") is None:
+    """(first page, last page) of table 3 (1-based), or None when the table cannot be located."""
+    try:
+        pages = page_texts(pdf)
+    except pdfium.PdfiumError:
         return None
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
-    pages = text.split("\f")
     start = next((i for i, p in enumerate(pages, 1) if TABLE3_START.search(p)), None)
     ends = [i for i, p in enumerate(pages, 1) if TABLE3_END.search(p) and start is not None and i >= start]
     if start is None or not ends:
