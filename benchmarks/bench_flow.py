@@ -112,9 +112,17 @@ class Flows:
         return self._run(label, [sys.executable, "-c", NOOP_FLOW])
 
 
-def best(runs: list[Run]) -> Run:
-    """The fastest of repeated runs (the least disturbed by the rest of the machine)."""
-    return min(runs, key=lambda r: r.wall)
+def median_run(runs: list[Run]) -> tuple[Run, Timing]:
+    """The median of repeated runs (wall and CPU each) and their spread (max - min)."""
+    def mid(xs: list[float]) -> float:
+        xs = sorted(xs)
+        k = len(xs) // 2
+        return xs[k] if len(xs) % 2 else (xs[k - 1] + xs[k]) / 2
+
+    walls, cpus = [r.wall for r in runs], [r.cpu for r in runs]
+    timing = Timing(mid(walls), mid(cpus), max(r.timing.maxrss_mb for r in runs))
+    return Run(runs[0].label, timing, runs[0].docs, runs[0].skipped), \
+        Timing(max(walls) - min(walls), max(cpus) - min(cpus))
 
 
 def _healthy(url: str) -> bool:
@@ -165,15 +173,16 @@ def new_document(folder: Path, tag: str) -> Path:
     return dest
 
 
-def startup(flows: Flows, scratch: Path, mode: str, repeat: int) -> dict[str, Run]:
-    """Prefect's own start-up (no-op flow) and ours (`ogi extract` on an empty folder), the
-    fastest of `repeat` runs each, after one untimed run (a new PREFECT_HOME's database)."""
+def startup(flows: Flows, scratch: Path, mode: str, repeat: int) -> dict:
+    """Prefect's own start-up (no-op flow) and ours (`ogi extract` on an empty folder): the
+    median of `repeat` runs each and the empty-folder run's spread ("spread"), after one
+    untimed run (a new PREFECT_HOME's database, a new server's first flow)."""
     empty = scratch / "empty"
     flows.empty(f"warm-up ({mode})", empty, scratch / "out-empty")
-    noop = best([flows.noop(f"Prefect no-op flow ({mode})") for _ in range(repeat)])
-    ogi = best([flows.empty(f"ogi extract, empty folder ({mode})", empty, scratch / "out-empty")
-                for _ in range(repeat)])
-    return {"noop": noop, "empty": ogi}
+    noop, _ = median_run([flows.noop(f"Prefect no-op flow ({mode})") for _ in range(repeat)])
+    ogi, spread = median_run([flows.empty(f"ogi extract, empty folder ({mode})", empty, scratch / "out-empty")
+                              for _ in range(repeat)])
+    return {"noop": noop, "empty": ogi, "spread": spread}
 
 
 def incremental(flows: Flows, folder: Path, out: Path, mode: str, tag: str) -> dict[str, Run]:
@@ -187,37 +196,38 @@ def incremental(flows: Flows, folder: Path, out: Path, mode: str, tag: str) -> d
     return {"unchanged": unchanged, "add_one": one}
 
 
-def embedded_runs(corpus: Path, formats: list[str], scratch: Path, repeat: int) -> dict:
-    """Every embedded-mode measurement: start-up, each format at one worker, the mixed
-    folder at 1 and 2 workers, then the incremental runs on the 1-worker dataset."""
+def embedded_runs(folders: dict[str, Path], mixed: Path, scratch: Path, repeat: int) -> dict:
+    """Every embedded-mode measurement: start-up, each format's folder at one worker, the
+    mixed folder at 1 and 2 workers, then the incremental runs on the 1-worker dataset."""
     flows = Flows(scratch / "prefect-home")
     runs: dict = startup(flows, scratch, "embedded", repeat)
-    runs["formats"] = {fmt: flows.ogi(f"{fmt}, --workers 1", corpus / fmt, scratch / f"out-{fmt}")
-                       for fmt in formats}
-    runs["mixed1"] = flows.ogi("mixed folder, --workers 1", corpus, scratch / "out-mixed1", workers=1)
-    runs["mixed2"] = flows.ogi("mixed folder, --workers 2", corpus, scratch / "out-mixed2", workers=2)
-    runs.update(incremental(flows, corpus, scratch / "out-mixed1", "embedded", "embedded"))
+    runs["formats"] = {fmt: flows.ogi(f"{fmt}, --workers 1", folder, scratch / f"out-{fmt}")
+                       for fmt, folder in folders.items()}
+    runs["mixed1"] = flows.ogi("mixed folder, --workers 1", mixed, scratch / "out-mixed1", workers=1)
+    runs["mixed2"] = flows.ogi("mixed folder, --workers 2", mixed, scratch / "out-mixed2", workers=2)
+    runs.update(incremental(flows, mixed, scratch / "out-mixed1", "embedded", "embedded"))
     return runs
 
 
-def server_runs(corpus: Path, scratch: Path, repeat: int) -> dict:
+def server_runs(mixed: Path, scratch: Path, repeat: int) -> dict:
     """With a running Prefect server: start-up and the incremental runs (on the dataset the
-    embedded 1-worker run wrote); the server's start is not counted."""
+    embedded 1-worker run wrote); the server's own start is not counted."""
     home = scratch / "prefect-server-home"
     home.mkdir(parents=True, exist_ok=True)
     with prefect_server(home, scratch / "prefect-server.log") as (url, pid):
         flows = Flows(home, url, pid)
         runs: dict = startup(flows, scratch, "server", repeat)
-        runs.update(incremental(flows, corpus, scratch / "out-mixed1", "server", "server"))
+        runs.update(incremental(flows, mixed, scratch / "out-mixed1", "server", "server"))
     return runs
 
 
-def flow_runs(corpus: Path, formats: list[str], scratch: Path, repeat: int) -> dict:
-    """All real-flow measurements in a scratch folder that is removed afterwards."""
-    scratch.mkdir(parents=True, exist_ok=True)
+def flow_runs(folders: dict[str, Path], mixed: Path, scratch: Path, repeat: int) -> dict:
+    """All real-flow measurements, in a scratch folder that is removed afterwards."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
     try:
-        runs = {"embedded": embedded_runs(corpus, formats, scratch, repeat)}
-        runs["server"] = server_runs(corpus, scratch, repeat)
+        runs = {"embedded": embedded_runs(folders, mixed, scratch, repeat)}
+        runs["server"] = server_runs(mixed, scratch, repeat)
         return runs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -72,17 +72,19 @@ def _run(label: str, wall: float, cpu: float, docs: int = 0) -> Run:
     return Run(label, Timing(wall, cpu), docs, 0)
 
 
-def test_targets_are_computed_beyond_the_start_up_per_core():
-    # 100 txt documents cost 7.1 s of CPU where the empty-folder run costs 7.0 s: 1,000/s per core.
-    # 100 html documents at 0.2 s beyond start-up against 0.1 s of lxml: 2x, within 3x.
-    start = _run("empty", 8.0, 7.0)
-    flows = {"embedded": {
-        "empty": start, "noop": _run("noop", 6.0, 5.0),
-        "formats": {"txt": _run("txt", 8.5, 7.1, 100), "html": _run("html", 9.0, 7.2, 100)},
+def _flows(formats: dict, spread: Timing | None = None) -> dict:
+    return {"embedded": {
+        "empty": _run("empty", 8.0, 7.0), "noop": _run("noop", 6.0, 5.0), "spread": spread, "formats": formats,
         "mixed1": _run("1", 18.0, 17.0, 200), "mixed2": _run("2", 12.0, 18.0, 200),
         "unchanged": _run("u", 7.5, 6.0), "add_one": _run("a", 8.5, 6.5)}}
-    inproc = {"formats": {"txt": {"docs": 100, "bare": [("bytes.decode", Timing(0.01, 0.01))]},
-                          "html": {"docs": 100, "bare": [(report.BARE_TARGETS["html"][0], Timing(0.1, 0.1))]}}}
+
+
+def test_targets_are_computed_beyond_the_start_up_per_core():
+    # 1,000 txt documents cost 8.0 s of CPU where the empty-folder run costs 7.0 s: 1,000/s per core.
+    # 1,000 html documents at 2.0 s beyond start-up against 1.0 s of lxml: 2x, within 3x.
+    flows = _flows({"txt": _run("txt", 9.0, 8.0, 1000), "html": _run("html", 10.0, 9.0, 1000)})
+    inproc = {"formats": {"txt": {"docs": 1000, "bare": [("bytes.decode", Timing(0.01, 0.01))]},
+                          "html": {"docs": 1000, "bare": [(report.BARE_TARGETS["html"][0], Timing(1.0, 1.0))]}}}
     got = {t.name: t for t in report.rate_targets(flows, inproc) + report.run_targets(flows, 200)}
     txt = got["txt through ogi extract, docs/s per core"]
     assert (txt.measured, txt.verdict) == ("1000", "met")
@@ -99,6 +101,17 @@ def test_targets_are_computed_beyond_the_start_up_per_core():
     added = next(t for name, t in got.items() if name.startswith("adding one"))
     assert (added.measured, added.verdict) == ("2.50 s", "missed: 25% over (1.25x the target)")
     assert "| target | measured | goal | verdict |" in report.target_lines(flows, inproc, 200)
+
+
+def test_work_within_the_start_up_noise_is_not_read_as_a_rate():
+    # 0.5 s of CPU beyond a start-up whose repeats spread by 0.4 s: under twice the spread, so no
+    # rate is claimed (it would read 200/s, or 20,000/s had the subtraction gone negative).
+    flows = _flows({"txt": _run("txt", 9.0, 7.5, 100)}, spread=Timing(0.5, 0.4))
+    inproc = {"formats": {"txt": {"docs": 100, "bare": [("bytes.decode", Timing(0.01, 0.01))]}}}
+    (txt,) = report.rate_targets(flows, inproc)
+    assert txt.measured.startswith("within noise (0.50 s") and txt.verdict.startswith("not measured")
+    quiet = _flows({"txt": _run("txt", 9.0, 7.5, 100)}, spread=Timing(0.1, 0.1))
+    assert report.rate_targets(quiet, inproc)[0].measured == "200"
 
 
 def test_the_flow_summary_is_parsed_for_documents_and_skipped():
@@ -136,7 +149,7 @@ def test_the_whole_report_renders_from_measurements(tmp_path):
     modes["embedded"].update(formats={f: _run(f, 7.0, 5.5, 10) for f in fmt},
                              mixed1=_run("mixed folder, --workers 1", 10.0, 9.0, 40),
                              mixed2=_run("mixed folder, --workers 2", 8.0, 9.5, 40))
-    text = write_report(tmp_path / "r.md", True, tmp_path, inproc, modes, ("0.10", "0.20"))
+    text = write_report(tmp_path / "r.md", True, inproc, modes, 40, ("0.10", "0.20"))
     assert (tmp_path / "r.md").read_text(encoding="utf-8") == text
     assert "load average 0.10 before, 0.20 after (--quick" in text
     # PDF through the flow: 20 table pages in 0.5 s of CPU beyond start-up = 40/s per core, against 80
