@@ -110,6 +110,10 @@ def test_work_within_the_start_up_noise_is_not_read_as_a_rate():
     inproc = {"formats": {"txt": {"docs": 100, "bare": [("bytes.decode", Timing(0.01, 0.01))]}}}
     (txt,) = report.rate_targets(flows, inproc)
     assert txt.measured.startswith("within noise (0.50 s") and txt.verdict.startswith("not measured")
+    # a re-run faster than Prefect's own no-op flow is noise, not a target met
+    flows["embedded"]["unchanged"] = _run("u", 5.0, 4.0)
+    unchanged = next(t for t in report.run_targets(flows, 200) if t.name.startswith("unchanged"))
+    assert unchanged.verdict.startswith("not measured")
     quiet = _flows({"txt": _run("txt", 9.0, 7.5, 100)}, spread=Timing(0.1, 0.1))
     assert report.rate_targets(quiet, inproc)[0].measured == "200"
 
