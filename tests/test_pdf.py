@@ -3,12 +3,13 @@
 Fixtures in tests/fixtures/pdf/ are printed by LibreOffice from python-docx documents
 (tests/fixtures/make_pdf_fixtures.py regenerates them; expected.json holds the values
 written into each). hongze-2024.pdf is a real WPS report checked against gold.jsonl.
-No test here measures time.
+One test bounds CPU time: what a reader child forked from a warm parent still pays.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -590,3 +591,87 @@ def test_junk_is_rejected_with_documented_errors(data, error):
         P.extract(data, "junk.pdf")
 
 
+
+
+# ---------------------------------------------------------------------------- per-process state
+
+# Run in a fresh interpreter: fork a child that reads PDFs and reports what it had to build
+# (modules imported, patterns compiled, vocabulary builds) and its CPU time; first from a
+# cold parent, then after the parent called `warm()`; and whether OpenCC was ever loaded.
+_FORK_PROBE = r"""
+import json, os, re, resource, sys, time
+from pathlib import Path
+import extractors.formats.pdf as pdf
+from extractors.formats.pdf.page import vocabulary
+
+def rss_mb():
+    return int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+def child(files):
+    modules, patterns, misses = set(sys.modules), len(re._cache), vocabulary.cache_info().misses
+    start = time.process_time()
+    for f in files:
+        pdf.extract(Path(f).read_bytes(), Path(f).name)
+    return {"cpu": time.process_time() - start, "modules": sorted(set(sys.modules) - modules),
+            "patterns": len(re._cache) - patterns, "vocabulary_builds": vocabulary.cache_info().misses - misses}
+
+def in_fork(files):
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.write(w, json.dumps(child(files)).encode())
+        os._exit(0)
+    os.close(w)
+    with os.fdopen(r) as fh:
+        out = json.loads(fh.read())
+    os.waitpid(pid, 0)
+    return out
+
+files = sys.argv[1:]
+cold = in_fork(files[:1])
+before = rss_mb()
+start = time.process_time()
+pdf.warm()
+warm_cpu = time.process_time() - start
+grown = rss_mb() - before
+print(json.dumps({"cold": cold, "warm": in_fork(files), "again": in_fork(files[:1]), "warm_cpu": warm_cpu,
+                  "warm_rss_mb": grown, "opencc": "opencc" in sys.modules}))
+"""
+
+
+def test_warm_leaves_a_forked_child_nothing_to_build():
+    # The flow forks its PDF readers from a parent that called warm(): a child then imports,
+    # compiles and builds nothing of its own before it reads.
+    import subprocess
+    import sys
+
+    files = [str(HONGZE)] + [str(PDFS / n) for n in ("unruled-gb2021-no-borders.pdf", "label-cut-across-pages.pdf",
+                                                      "rotated-90-stored-landscape.pdf", "header-row-repeated.pdf")]
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", _FORK_PROBE, *files], capture_output=True, text=True, cwd=root,
+                          env={**os.environ, "PYTHONPATH": str(root)}, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["cold"]["vocabulary_builds"] == 1 and got["cold"]["patterns"] > 0  # the probe sees a rebuild
+    for run in ("warm", "again"):
+        assert got[run]["vocabulary_builds"] == 0, got[run]
+        assert got[run]["modules"] == [], got[run]
+        assert got[run]["patterns"] == 0, got[run]
+    assert not got["opencc"]  # the vocabulary's traditional spellings are written out, no converter is built
+    # warm() measured at ~1 ms and under 1 MB; five documents in the child at ~0.15 s of CPU
+    assert got["warm_cpu"] < 0.1 and got["warm_rss_mb"] < 16, got
+    assert got["warm"]["cpu"] < 2.0, got
+
+
+def test_traditional_spellings_are_what_opencc_gives():
+    # TRADITIONAL_SPELLINGS is written out from OpenCC's s2t and s2twp conversions of every term:
+    # a term added to the vocabulary, or an OpenCC whose dictionaries changed, shows here.
+    import opencc
+
+    converters = [opencc.OpenCC(c) for c in ("s2t", "s2twp")]
+    for term in pdf_page.TABLE_TERMS + pdf_page.TABLE_TERMS_WEAK:
+        want = {c.convert(term) for c in converters} - {term}
+        got = set(pdf_page.TRADITIONAL_SPELLINGS.get(term, ()))
+        assert got == want, f"extractors/formats/pdf/page.py TRADITIONAL_SPELLINGS[{term!r}]: {sorted(want)}"
+    assert set(pdf_page.TRADITIONAL_SPELLINGS) <= set(pdf_page.TABLE_TERMS + pdf_page.TABLE_TERMS_WEAK)

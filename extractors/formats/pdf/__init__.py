@@ -41,8 +41,14 @@ truncated, not a PDF), `EmptyDocument`, `DocumentTooLarge` (page cap; time/memor
 caps when the pipeline reads it in `extractors.sandbox`).
 
 PDFium is not thread-safe: `extract` holds a process-wide lock (`FORK_LOCK`) while it reads.
+
+Per-process state: nothing is built per document. The table vocabulary is written out
+with its traditional spellings (`page.TRADITIONAL_SPELLINGS`, no OpenCC converter at run
+time); `warm()` builds what is left (the vocabulary list, the text codecs, the patterns the
+helpers compile on first use) so that a process that calls it before forking its reader
+workers (`flows.runtime.warm_worker`) hands them a reader with nothing left to build.
 """
 
-from extractors.formats.pdf.reader import FORK_LOCK, extract
+from extractors.formats.pdf.reader import FORK_LOCK, extract, warm
 
-__all__ = ["FORK_LOCK", "extract"]
+__all__ = ["FORK_LOCK", "extract", "warm"]

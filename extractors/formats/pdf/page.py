@@ -50,6 +50,28 @@ TABLE_TERMS_WEAK = (
     "行政许可", "行政处罚", "行政强制", "行政事业性收费", "规范性文件",
 )
 TABLE_TERMS_MIN = 2
+# Their traditional-character spellings (reports converted to zh-TW print 信息內容, 規範性檔案):
+# what OpenCC's s2t and s2twp conversions give for each term (OpenCC 1.4.2), written out so that
+# no process builds two OpenCC converters (~130 ms and ~43 MB measured) to read a PDF. Terms
+# without an entry are spelled the same; tests/test_pdf.py checks every entry against OpenCC.
+TRADITIONAL_SPELLINGS = {
+    "信息内容": ("信息內容", "資訊內容"), "第二十条第": ("第二十條第",), "本年制发件数": ("本年制發件數",),
+    "本年废止件数": ("本年廢止件數",), "现行有效件数": ("現行有效件數",), "处理决定数量": ("處理決定數量",),
+    "本年新制作数量": ("本年新制作數量",), "本年新公开数量": ("本年新公開數量",),
+    "对外公开总数量": ("對外公開總數量",), "上一年项目数量": ("上一年項目數量", "上一年專案數量"),
+    "采购项目数量": ("採購項目數量", "採購專案數量"), "本年收费金额": ("本年收費金額",),
+    "申请人情况": ("申請人情況",), "法人或其他组织": ("法人或其他組織",), "商业企业": ("商業企業",),
+    "科研机构": ("科研機構",), "社会公益组织": ("社會公益組織",), "法律服务机构": ("法律服務機構",),
+    "上年结转": ("上年結轉",), "本年度办理结果": ("本年度辦理結果",), "结转下年度": ("結轉下年度",),
+    "属于国家秘密": ("屬於國家祕密", "屬於國家秘密"), "三安全一稳定": ("三安全一穩定",),
+    "属于行政查询事项": ("屬於行政查詢事項",), "信访举报投诉": ("信訪舉報投訴",), "结果维持": ("結果維持",),
+    "结果纠正": ("結果糾正",), "尚未审结": ("尚未審結",), "未经复议直接起诉": ("未經複議直接起訴",),
+    "复议后起诉": ("複議後起訴",), "予以公开": ("予以公開",), "部分公开": ("部分公開",),
+    "不予公开": ("不予公開",), "无法提供": ("無法提供",), "不予处理": ("不予處理",),
+    "其他处理": ("其他處理",), "行政复议": ("行政複議",), "行政诉讼": ("行政訴訟",),
+    "行政许可": ("行政許可",), "行政处罚": ("行政處罰",), "行政强制": ("行政強制",),
+    "行政事业性收费": ("行政事業性收費",), "规范性文件": ("規範性文件", "規範性檔案"),
+}
 
 
 @dataclass
@@ -75,19 +97,10 @@ class PageLayout:
 
 @functools.cache
 def vocabulary() -> list[tuple[float, tuple[str, ...]]]:
-    """TABLE_TERMS with their traditional-character forms (reports converted to zh-TW
-    print 信息內容, 規範性檔案): (weight, spellings) per term, built once."""
-    try:
-        import opencc
-
-        convs = [opencc.OpenCC(c) for c in ("s2t", "s2twp")]
-    except Exception:  # pragma: no cover - opencc is a project dependency
-        convs = []
-    out: list[tuple[float, tuple[str, ...]]] = []
-    for weight, terms in ((1.0, TABLE_TERMS), (0.5, TABLE_TERMS_WEAK)):
-        for term in terms:
-            out.append((weight, tuple({term, *(c.convert(term) for c in convs)})))
-    return out
+    """TABLE_TERMS and TABLE_TERMS_WEAK with their traditional-character spellings:
+    (weight, spellings) per term, built once."""
+    return [(weight, (term, *TRADITIONAL_SPELLINGS.get(term, ())))
+            for weight, terms in ((1.0, TABLE_TERMS), (0.5, TABLE_TERMS_WEAK)) for term in terms]
 
 
 def is_table_page(text: str) -> bool:

@@ -4,18 +4,24 @@ the tables across pages and returns the rows in reading order.
 
 PDFium is not thread-safe: `extract` holds a process-wide lock (`FORK_LOCK`, which the
 sandbox also takes while it forks a reader child) while it reads.
+
+`warm()` builds the reader's per-process state (the table vocabulary with its OpenCC
+converters, the patterns the text helpers compile on first use, PDFium's text codec): a
+process that calls it before forking its workers gives them a reader that builds nothing
+per document.
 """
 
 from __future__ import annotations
 
+import codecs
 import threading
 
 import pypdfium2 as pdfium
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument
-from extractors.formats.pdf.geometry import GeometrySource
+from extractors.formats.pdf.geometry import GeometrySource, Line
 from extractors.formats.pdf.order import document_rows, title_hint
-from extractors.formats.pdf.page import PageLayout, read_page
+from extractors.formats.pdf.page import PageLayout, read_page, vocabulary
 from extractors.formats.pdf.stitch import drop_margin_junk, reaches_foot, stitch_tables
 from extractors.records import RawDocument
 from extractors.settings import DEFAULT, Settings
@@ -31,6 +37,10 @@ MAX_BYTES = 200 * 1024 * 1024
 _FPDF_ERR_PASSWORD = 4
 # Size of a page PDFium cannot load (A4 in points): it still counts as a page.
 _A4 = (595.0, 842.0)
+
+# Codecs looked up (their modules imported) on first use: pypdfium2 decodes page text as
+# UTF-16LE; pdfminer (the pdfplumber geometry) decodes UTF-16BE strings.
+_TEXT_CODECS = ("utf-16-le", "utf-16-be")
 
 # PDFium is not thread-safe, not even across documents (pypdfium2's documentation:
 # "It is not allowed to call pdfium functions simultaneously across different
@@ -51,6 +61,22 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
             return read_document(doc, data, name, settings.pdf_geometry)
         finally:
             doc.close()
+
+
+def warm() -> None:
+    """Build every per-process cache of the reader now, so that the worker processes forked
+    afterwards inherit it instead of building it again for their first document (a forked
+    child that reads one document each time would build it for every document): the table
+    vocabulary and its two OpenCC converters (~150 ms), the text codecs, and the
+    patterns that the page-margin, title and text helpers compile on first use (run here
+    on a one-line page). Idempotent and cheap once done."""
+    vocabulary()
+    for codec in _TEXT_CODECS:
+        codecs.lookup(codec)
+    page = PageLayout(1, *_A4)
+    page.lines = [Line("第 1 页", 290.0, 820.0, 305.0, 830.0, 1), Line("2024 年 报告 a b", 200.0, 60.0, 400.0, 80.0, 1)]
+    title_hint([page])
+    drop_margin_junk([page])
 
 
 def check_bytes(data: bytes, name: str) -> None:
