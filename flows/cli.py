@@ -137,20 +137,22 @@ def _error(msg: str, code: int = EXIT_USAGE) -> int:
     return code
 
 
-def _out_problem(opt: str, out: Path) -> str | None:
-    """Why the dataset folder `out` cannot be written, if it cannot: taking its lock
-    creates the folder and a file in it."""
+def _open_out(opt: str, out: Path) -> tuple[str, int] | None:
+    """Take and release the dataset folder's lock, as the run will (this creates the folder
+    and a file in it): None when that works, else the error line and its exit code (locked
+    by a live run; a folder that cannot be written)."""
     from extractors.dataset.store import DatasetLocked, DatasetStore
 
     if out.exists() and not out.is_dir():
-        return f"{opt} {out} is a file; give a folder for the dataset"
+        return f"{opt} {out} is a file; give a folder for the dataset", EXIT_USAGE
     try:
         with DatasetStore(out):
             pass
-    except DatasetLocked:
-        return None  # a run is writing it: the locked error is given where the lock is taken
+    except DatasetLocked as exc:
+        return str(exc), EXIT_LOCKED
     except OSError as exc:
-        return f"{opt} {out}: cannot write the dataset there ({exc.strerror or exc}); give a folder you can write to"
+        return (f"{opt} {out}: cannot write the dataset there ({exc.strerror or exc}); "
+                "give a folder you can write to"), EXIT_USAGE
     return None
 
 
@@ -186,15 +188,11 @@ def cmd_extract(args) -> int:
     problem = _extract_usage_error(args)
     if problem:
         return _error(problem)
-    from extractors.dataset.store import DatasetLocked, DatasetStore
+    from extractors.dataset.store import DatasetLocked
 
-    try:  # refuse early and cleanly; the flow holds the lock for the real run
-        with DatasetStore(Path(args.out)):
-            pass
-    except DatasetLocked as exc:
-        return _error(str(exc), EXIT_LOCKED)
-    except OSError:
-        return _error(_out_problem("--out", Path(args.out)))
+    refused = _open_out("--out", Path(args.out))  # refuse early and cleanly; the flow holds the lock for the run
+    if refused:
+        return _error(*refused)
     runtime.prefect_env()
     from extractors.dataset.batch import DEFAULT_BATCH_SIZE
     from flows.extract import extract_flow
@@ -275,12 +273,15 @@ def _check_sources(path: str) -> list[Site] | None:
 
 
 def cmd_crawl(args) -> int:
-    """`ogi crawl`: 0 done; 1 no URL could be fetched at all; 2 usage error."""
+    """`ogi crawl`: 0 done; 1 no URL could be fetched at all; 2 usage error; 3 dataset locked."""
     if _check_sources(args.sources) is None:
         return EXIT_USAGE
-    problem = _folder_problem("--raw", Path(args.raw)) or _out_problem("--out", Path(args.out))
+    problem = _folder_problem("--raw", Path(args.raw))
     if problem:
         return _error(problem)
+    refused = _open_out("--out", Path(args.out))
+    if refused:
+        return _error(*refused)
     runtime.prefect_env()
     from flows.crawl import crawl_flow
 

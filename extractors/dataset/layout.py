@@ -142,7 +142,8 @@ def _link_tables(out: Path, only_missing: bool) -> None:
 
 def recover(out: Path) -> None:
     """Before writing: migrate a folder of the old layout, drop what a killed commit left
-    (version folders never pointed to, temporary links, old-layout temporaries)."""
+    (version folders never pointed to, versions older than the previous one, temporary
+    links, old-layout temporaries)."""
     out = Path(out)
     _replay_legacy_journal(out)
     for stray in out.glob("*.tmp"):
@@ -154,9 +155,12 @@ def recover(out: Path) -> None:
     if current is None and (out / TABLES[0]).is_file() and not (out / TABLES[0]).is_symlink():
         _migrate(out)
         current = current_number(out)
-    for n, folder in _versions(out):
-        if current is None or n > current:
-            shutil.rmtree(folder, ignore_errors=True)  # a commit that never finished
+    versions = _versions(out)
+    older = [n for n, _ in versions if current is not None and n < current]
+    keep = {current, max(older, default=None)}  # what a commit that finished would have kept
+    for n, folder in versions:
+        if n not in keep:  # a commit that never finished, or one killed before it pruned
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _replay_legacy_journal(out: Path) -> None:
