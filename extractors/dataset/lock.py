@@ -97,6 +97,7 @@ class WriterLock:
         self.folder = Path(folder)
         self.path = self.folder / LOCK
         self.fd: int | None = None
+        self.owner: int | None = None  # the pid that took it (a forked child never releases it)
         self.took_over_from: str | None = None  # the dead holder a takeover replaced
 
     def acquire(self) -> None:
@@ -120,6 +121,10 @@ class WriterLock:
                             "another run keeps replacing it")
 
     def release(self) -> None:
+        """Unlock and close (in the process that took the lock; in a forked child, whose
+        copy of the descriptor is already closed, only forget it)."""
+        if self.fd is not None and self.owner != os.getpid():
+            self.fd = None
         if self.fd is not None:
             _HELD.discard(self.fd)
             fcntl.flock(self.fd, fcntl.LOCK_UN)
@@ -128,7 +133,7 @@ class WriterLock:
 
     def _hold(self, fd: int) -> None:
         _HELD.add(fd)
-        self.fd = fd
+        self.fd, self.owner = fd, os.getpid()
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} on {socket.gethostname()}".encode(), 0)
 
