@@ -8,12 +8,15 @@ never stops a run.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
+import os
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
 from extractors.arithmetic.checks import quality, run_checks
+from extractors.discover import file_sha256, open_regular, source_name
 from extractors.errors import ExtractionError
 from extractors.formats import reader_for
 from extractors.formats.sniff import sniff
@@ -123,21 +126,50 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
 
 def process_path(path: Path, root: Path | None = None, fmt: str | None = None,
                  settings: Settings = DEFAULT) -> DocResult:
-    """Extract one file; `source_path` is relative to `root` (POSIX)."""
+    """Extract one file; `source_path` is relative to `root` (POSIX), as valid UTF-8 even
+    when the name's bytes are not (`extractors.discover.source_name`; a finding
+    `file_name_encoding` then records the bytes). A file over `settings.max_input_bytes`
+    is not read: it is stored as `too_large` under the sha256 of its bytes, streamed."""
     path = Path(path)
-    rel = path.name if root is None else path.relative_to(root).as_posix()
+    rel, decoded = source_name(path, root)
+    name = rel.rsplit("/", 1)[-1]
     try:
-        size = path.stat().st_size
-        if size > settings.max_input_bytes:
-            data = b""
-            result = process_bytes(data, path.name, rel)
-            result.report.update(status="too_large", size_bytes=size,
+        data = _read_input(path, settings.max_input_bytes)
+        if data is None:
+            size = os.stat(path).st_size
+            result = process_bytes(b"", name, rel)
+            result.report.update(report_id=file_sha256(path), status="too_large", size_bytes=size,
                                  error=f"{rel}: {size} bytes exceeds the {settings.max_input_bytes}-byte input cap")
-            return result
-        data = path.read_bytes()
+        else:
+            result = process_bytes(data, name, rel, fmt, settings)
     except OSError as exc:
-        result = process_bytes(b"", path.name, rel)
-        result.report["error"] = f"{rel}: cannot read file: {exc}"
+        result = process_bytes(b"", name, rel)
+        result.report["error"] = f"{rel}: cannot read file: {exc.strerror or exc}"
         result.report["report_id"] = sha256(rel.encode())
-        return result
-    return process_bytes(data, path.name, rel, fmt, settings)
+    if decoded:
+        _note_decoded_name(result, path, rel, decoded)
+    return result
+
+
+def _read_input(path: Path, cap: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `cap` (nothing read). Refuses
+    anything but a regular file without blocking (a FIFO would wait for a writer)."""
+    fd = open_regular(path)
+    with os.fdopen(fd, "rb") as f:
+        if os.fstat(fd).st_size > cap:
+            return None
+        data = f.read(cap + 1)
+    return None if len(data) > cap else data
+
+
+def _note_decoded_name(result: DocResult, path: Path, rel: str, how: str) -> None:
+    """A finding saying the file name was not UTF-8 and how `source_path` shows it."""
+    raw = os.fsencode(path.name)
+    said = "decoded as GB18030" if how == "gb18030" else "bytes that are neither UTF-8 nor GB18030 written as \\xNN"
+    result.findings.append({
+        "report_id": result.report["report_id"], "check": "file_name_encoding", "severity": "info",
+        "table": None, "row": None, "column": None,
+        "message": f"the file name is not valid UTF-8; stored as {rel} ({said})",
+        "detail": json.dumps({"name_bytes_hex": raw.hex(), "decoded": how, "source_path": rel}, ensure_ascii=False),
+    })
+    result.report["n_findings"] = len(result.findings)

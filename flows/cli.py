@@ -7,8 +7,11 @@ run a flow, after `prefect_env()` has set PREFECT_HOME. The run's `Settings` are
 once here (`Settings.from_env()`) and handed to the flow.
 
 Exit codes: 0 success; 1 nothing at all could be read (extract), no URL fetched (crawl) or
-a score below the floor (eval); 2 usage error (e.g. a missing path); 3 the output folder is
-locked by another run.
+a score below the floor (eval); 2 usage error (e.g. a missing path, an output folder that
+cannot be written, a Dask scheduler that does not answer, an unknown check id); 3 the
+output folder is locked by another run. Every error is one line (`Error: …`); names in it
+are printed escaped (`extractors.discover.printable`). Prefect's own log goes to a file
+(`flows.runtime.log_file()`), which a failed run names.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import sys
 from pathlib import Path
 
 from extractors.crawl import Site, SourcesError, load_sources
+from extractors.discover import printable
+from extractors.records import EXTRACTOR_VERSION
 from extractors.settings import Settings
 from flows import runtime
 from flows.crawl import (
@@ -40,8 +45,20 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
 # ---------------------------------------------------------------- arguments
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        package = version("ogi-reports")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        package = "unknown"
+    return f"ogi {package} (extractor {EXTRACTOR_VERSION})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ogi", description="Turn 政府信息公开工作年度报告 into a Parquet dataset.")
+    p.add_argument("--version", action="version", version=_version(),
+                   help="print the package and extractor versions and exit")
     sub = p.add_subparsers(dest="command", required=True)
     for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve):
         add(sub)
@@ -116,8 +133,39 @@ def _add_serve(sub) -> None:
 
 
 def _error(msg: str, code: int = EXIT_USAGE) -> int:
-    print(f"Error: {msg}", file=sys.stderr)
+    print(f"Error: {printable(msg)}", file=sys.stderr)
     return code
+
+
+def _open_out(opt: str, out: Path) -> tuple[str, int] | None:
+    """Take and release the dataset folder's lock, as the run will (this creates the folder
+    and a file in it): None when that works, else the error line and its exit code (locked
+    by a live run; a folder that cannot be written)."""
+    from extractors.dataset.store import DatasetLocked, DatasetStore
+
+    if out.exists() and not out.is_dir():
+        return f"{opt} {out} is a file; give a folder for the dataset", EXIT_USAGE
+    try:
+        with DatasetStore(out):
+            pass
+    except DatasetLocked as exc:
+        return str(exc), EXIT_LOCKED
+    except OSError as exc:
+        return (f"{opt} {out}: cannot write the dataset there ({exc.strerror or exc}); "
+                "give a folder you can write to"), EXIT_USAGE
+    return None
+
+
+def _folder_problem(opt: str, folder: Path) -> str | None:
+    """Why `folder` cannot be created and written to, if it cannot."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as exc:
+        return f"{opt} {folder}: cannot write there ({exc.strerror or exc}); give a folder you can write to"
+    return None
 
 
 def _extract_usage_error(args) -> str | None:
@@ -130,6 +178,8 @@ def _extract_usage_error(args) -> str | None:
             return f"--{opt.replace('_', '-')} must be at least 1"
     if args.dask_address and args.dask_workers:
         return "give either --dask-address or --dask-workers, not both"
+    if args.dask_address:
+        return runtime.dask_address_problem(args.dask_address)
     return None
 
 
@@ -138,13 +188,11 @@ def cmd_extract(args) -> int:
     problem = _extract_usage_error(args)
     if problem:
         return _error(problem)
-    from extractors.dataset.store import DatasetLocked, DatasetStore
+    from extractors.dataset.store import DatasetLocked
 
-    try:  # refuse early and cleanly; the flow holds the lock for the real run
-        with DatasetStore(Path(args.out)):
-            pass
-    except DatasetLocked as exc:
-        return _error(str(exc), EXIT_LOCKED)
+    refused = _open_out("--out", Path(args.out))  # refuse early and cleanly; the flow holds the lock for the run
+    if refused:
+        return _error(*refused)
     runtime.prefect_env()
     from extractors.dataset.batch import DEFAULT_BATCH_SIZE
     from flows.extract import extract_flow
@@ -210,7 +258,7 @@ def cmd_findings(args) -> int:
 
     try:
         df = query_findings(Path(args.out), args.report, args.check)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:  # no dataset; UnknownCheck
         return _error(str(exc))
     print(format_findings(df))
     return EXIT_OK
@@ -225,9 +273,15 @@ def _check_sources(path: str) -> list[Site] | None:
 
 
 def cmd_crawl(args) -> int:
-    """`ogi crawl`: 0 done; 1 no URL could be fetched at all; 2 usage error."""
+    """`ogi crawl`: 0 done; 1 no URL could be fetched at all; 2 usage error; 3 dataset locked."""
     if _check_sources(args.sources) is None:
         return EXIT_USAGE
+    problem = _folder_problem("--raw", Path(args.raw))
+    if problem:
+        return _error(problem)
+    refused = _open_out("--out", Path(args.out))
+    if refused:
+        return _error(*refused)
     runtime.prefect_env()
     from flows.crawl import crawl_flow
 
@@ -278,10 +332,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return _error("interrupted", EXIT_INTERRUPTED)
     except Exception as exc:  # a failure of the run itself (documents never raise): say it cleanly
-        print(f"Error: the run failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         if os.environ.get("OGI_DEBUG"):
             raise
-        return EXIT_NOTHING_READ
+        log = runtime.log_file()
+        detail = f" (details in {log})" if log is not None and log.exists() else " (set OGI_DEBUG=1 for the traceback)"
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return _error(f"the run failed: {type(exc).__name__}: {first}{detail}", EXIT_NOTHING_READ)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from prefect.futures import as_completed
 from extractors.dataset.batch import DEFAULT_BATCH_SIZE, Batch, batches, extract_paths
 from extractors.dataset.store import DatasetStore
 from extractors.dataset.summary import RunSummary, summarize
-from extractors.discover import discover, only
+from extractors.discover import only, scan
 from extractors.records import DocResult
 from extractors.settings import DEFAULT, Settings
 from flows.runtime import local_pool, plan_execution, run_in_pool, shared_api_settings
@@ -46,12 +46,13 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     and extractor version are skipped unless `force`. `processes` local worker processes do
     the CPU work (default: one per core; 1 = in this process); with a Dask task runner the
     Dask workers do it and `processes` is ignored. `fmt` forces a format for every file
-    instead of sniffing it (the format used is recorded either way).
+    instead of sniffing it (the format used is recorded either way). Inputs not extracted
+    (hidden, special files, symlink loops, unreadable) are counted in the summary.
     """
     started = time.perf_counter()
     settings = settings or Settings.from_env()
-    root, files = discover(Path(input_path))
-    files = only(files, paths)
+    found = scan(Path(input_path))
+    root, files = found.root, only(found.files, paths)
     with DatasetStore(Path(out)) as store:
         plan = store.plan(files, root, force)
         runner = get_run_context().task_runner
@@ -67,7 +68,8 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
         written = store.commit(plan.path_ids)
         write_s = time.perf_counter() - t
     results.sort(key=lambda r: r.report["source_path"])
-    summary = summarize(results, written, Path(out), plan.skipped)
+    skipped = (found.skipped if paths is None else []) + plan.unreadable  # a crawl names its files
+    summary = summarize(results, written, Path(out), plan.skipped, skipped_inputs=skipped)
     summary.extract_seconds, summary.write_seconds = extract_s, write_s
     summary.wall_seconds = time.perf_counter() - started
     return summary

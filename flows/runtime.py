@@ -2,8 +2,10 @@
 pool and the sizing of batches for it or for a Dask cluster.
 
 Importing this module does not import Prefect: `prefect_env()` must set PREFECT_HOME and
-the logging levels first (Prefect reads its settings once, at import), so every Prefect
-import here is inside a function.
+the logging set-up first (Prefect reads its settings once, at import), so every Prefect
+import here is inside a function. Prefect's own logging (and any library's warnings) goes
+to a log file in PREFECT_HOME (`log_file()`), never to the console: the CLI prints one
+line and names that file.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import socket
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 # Below this many documents to extract, one process beats several: forking the workers is
 # cheap, but a small run finishes before they pay back (a .txt report takes ~10 ms).
@@ -22,14 +26,32 @@ LOCAL_BATCHES_PER_WORKER = 4
 # Batches per Dask worker: enough to balance uneven documents, few enough to keep the per-task
 # cost small (the 1,000-document benchmark ran 1.44x faster on 2 workers than 1 with 50-document batches).
 DASK_BATCHES_PER_WORKER = 4
+# Where Prefect's log goes, inside PREFECT_HOME, and the logging configuration that sends it
+# there. 5 MB, one old file kept: a run logs a few kB, so this holds hundreds of runs.
+LOG_NAME = "ogi.log"
+LOGGING_CONFIG_NAME = "ogi-logging.yml"
+LOG_MAX_BYTES = 5 * 1024 * 1024
+LOG_BACKUPS = 1
+# Seconds to wait for a Dask scheduler's TCP port to answer before the run starts: a
+# scheduler on the same network answers in milliseconds; 5 s allows a slow VPN.
+DASK_CONNECT_TIMEOUT_S = 5.0
+# Schemes of dask.distributed addresses that name a host and port.
+DASK_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+# A Dask scheduler speaks first on a tcp:// connection: a msgpack handshake naming its
+# settings, "compression" among the first keys (seen from distributed 2026.8.0: 58 bytes).
+DASK_GREETING = b"compression"
+DASK_GREETING_BYTES = 512
 
 
 # ---------------------------------------------------------------- Prefect
 
 
 def prefect_env() -> None:
-    """Run Prefect in its embedded mode, quietly, with a project-local home."""
-    os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect"))
+    """Run Prefect in its embedded mode, quietly, with a project-local home and its log in
+    a file there (unless PREFECT_LOGGING_SETTINGS_PATH names a configuration of your own)."""
+    home = Path(os.environ.setdefault("PREFECT_HOME", str(Path.cwd() / ".prefect")))
+    if "PREFECT_LOGGING_SETTINGS_PATH" not in os.environ:
+        os.environ["PREFECT_LOGGING_SETTINGS_PATH"] = str(_write_logging_config(home))
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_SERVER_LEVEL", "CRITICAL")
@@ -38,6 +60,95 @@ def prefect_env() -> None:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")  # a local Dask cluster's chatter
+
+
+def log_file() -> Path | None:
+    """The file Prefect's log goes to, once `prefect_env()` has set it up (None before, or
+    when you configured Prefect's logging yourself)."""
+    config = os.environ.get("PREFECT_LOGGING_SETTINGS_PATH")
+    if not config or Path(config).name != LOGGING_CONFIG_NAME:
+        return None
+    return Path(config).parent / LOG_NAME
+
+
+# Prefect's logging configuration with every console handler replaced by the log file:
+# the same loggers and levels as Prefect's default (its `${...}` settings included), run
+# logs still sent to the API for the UI.
+_LOGGING_CONFIG = """\
+version: 1
+disable_existing_loggers: False
+formatters:
+  standard:
+    (): prefect.logging.formatters.PrefectFormatter
+    format: "%(asctime)s.%(msecs)03d | %(levelname)-7s | %(process)d | %(name)s - %(message)s"
+    flow_run_fmt: "%(asctime)s.%(msecs)03d | %(levelname)-7s | Flow run %(flow_run_name)r - %(message)s"
+    task_run_fmt: "%(asctime)s.%(msecs)03d | %(levelname)-7s | Task run %(task_run_name)r - %(message)s"
+    datefmt: "%Y-%m-%d %H:%M:%S"
+handlers:
+  file:
+    level: 0
+    class: logging.handlers.RotatingFileHandler
+    formatter: standard
+    filename: {log}
+    maxBytes: {max_bytes}
+    backupCount: {backups}
+    encoding: utf-8
+  api:
+    level: 0
+    class: prefect.logging.handlers.APILogHandler
+  worker_api:
+    level: 0
+    class: prefect.logging.handlers.WorkerAPILogHandler
+loggers:
+  prefect:
+    level: "${{PREFECT_LOGGING_LEVEL}}"
+  prefect.extra:
+    level: "${{PREFECT_LOGGING_LEVEL}}"
+    handlers: [api]
+    propagate: false
+  prefect.flow_runs:
+    level: NOTSET
+    handlers: [api]
+  prefect.task_runs:
+    level: NOTSET
+    handlers: [api]
+  prefect.workers:
+    level: NOTSET
+    handlers: [worker_api]
+  prefect.server:
+    level: "${{PREFECT_SERVER_LOGGING_LEVEL}}"
+  prefect.client:
+    level: "${{PREFECT_LOGGING_LEVEL}}"
+  prefect._internal:
+    level: "${{PREFECT_INTERNAL_LOGGING_LEVEL}}"
+    propagate: false
+    handlers: [file]
+  uvicorn:
+    level: "${{PREFECT_SERVER_LOGGING_LEVEL}}"
+    handlers: [file]
+    propagate: false
+  fastapi:
+    level: "${{PREFECT_SERVER_LOGGING_LEVEL}}"
+    handlers: [file]
+    propagate: false
+root:
+  level: WARNING
+  handlers: [file]
+"""
+
+
+def _write_logging_config(home: Path) -> Path:
+    """Write the logging configuration that sends Prefect's log to `home/LOG_NAME`."""
+    home.mkdir(parents=True, exist_ok=True)
+    log = str((home / LOG_NAME).resolve())
+    quoted = '"' + log.replace("\\", "\\\\").replace('"', '\\"').replace("$", "$$") + '"'
+    config = home / LOGGING_CONFIG_NAME
+    text = _LOGGING_CONFIG.format(log=quoted, max_bytes=LOG_MAX_BYTES, backups=LOG_BACKUPS)
+    if not config.exists() or config.read_text(encoding="utf-8") != text:
+        tmp = config.with_name(f"{config.name}.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, config)
+    return config
 
 
 @contextlib.contextmanager
@@ -69,6 +180,46 @@ def shared_api_settings():
 
 
 # ---------------------------------------------------------------- task runners
+
+
+def dask_address_problem(address: str, timeout: float = DASK_CONNECT_TIMEOUT_S) -> str | None:
+    """What is wrong with a `--dask-address`, if anything: its form (SCHEME://HOST:PORT or
+    HOST:PORT), no server answering there within `timeout` seconds, or (tcp://) a server
+    that does not greet like a Dask scheduler (distributed's own client would wait for it
+    without limit)."""
+    what = f"--dask-address {address!r}"
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if parts.scheme not in DASK_SCHEMES or not parts.hostname or port is None or parts.path not in ("", "/"):
+        return f"{what} is not a scheduler address; give tcp://HOST:PORT (e.g. tcp://127.0.0.1:8786)"
+    where = f"{parts.hostname}:{port}"
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout) as conn:
+            greeting = _greeting(conn) if parts.scheme == "tcp" else DASK_GREETING
+    except OSError as exc:
+        reason = "timed out" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        return f"{what}: no Dask scheduler answers at {where} ({reason}); start one (`dask scheduler`) or check the address"
+    if DASK_GREETING not in greeting:
+        return (f"{what}: the server at {where} is not a Dask scheduler (no Dask greeting within {timeout:g} s); "
+                "check the address")
+    return None
+
+
+def _greeting(conn: socket.socket) -> bytes:
+    """What a server sends first, up to DASK_GREETING_BYTES or until it pauses (timeout)."""
+    data = b""
+    try:
+        while len(data) < DASK_GREETING_BYTES and DASK_GREETING not in data:
+            chunk = conn.recv(DASK_GREETING_BYTES)
+            if not chunk:
+                break
+            data += chunk
+    except TimeoutError:
+        pass
+    return data
 
 
 def default_workers() -> int:

@@ -26,6 +26,10 @@ def test_findings_command_filters_by_check_and_report(tmp_path, capsys):
 def test_every_command_is_documented():
     doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     parser = build_parser()
+    for action in parser._actions:  # options of `ogi` itself (--version)
+        for opt in action.option_strings:
+            if opt.startswith("--") and opt != "--help":
+                assert f"ogi {opt}" in doc, f"docs/cli.md misses `ogi {opt}`"
     sub = next(a for a in parser._actions if a.dest == "command")
     for name, p in sub.choices.items():
         assert f"## ogi {name}" in doc, f"docs/cli.md does not document `ogi {name}`"
@@ -43,3 +47,19 @@ def test_format_override_is_used_and_recorded():
     forced = process_path(page, RAW, fmt="txt").report
     assert forced["format"] == "txt"  # read as plain text: the markup is not parsed
     assert forced["status"] != "ok"
+
+
+def test_known_finding_kinds_match_the_data_dictionary():
+    """`ogi findings --check` knows the kinds the data dictionary lists, and no others."""
+    import re
+
+    from extractors.dataset.query import FINDING_FAMILIES, FINDING_KINDS, known_checks
+
+    doc = (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
+    section = doc.split("Finding kinds:", 1)[1].split("\n\n", 2)[1]
+    first_cells = [line.split("|")[1] for line in section.splitlines() if line.startswith("| `")]
+    listed = {k for cell in first_cells for k in re.findall(r"`([a-z_.*]+)`", cell)}
+    statuses = {"too_large", "needs_ocr"}
+    assert set(FINDING_KINDS) <= listed
+    assert {f + "*" for f in FINDING_FAMILIES} <= listed
+    assert {k for k in listed - statuses if "*" not in k} <= set(known_checks())

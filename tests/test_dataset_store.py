@@ -81,63 +81,171 @@ def test_a_second_writer_is_refused(tmp_path):
         pass
 
 
-def test_a_journaled_commit_is_finished_by_the_next_run(tmp_path):
-    out = tmp_path / "out"
-    write_dataset([process_path(SEEDS[0], RAW)], out)
-    # Simulate a run killed right after journaling: temp files and journal present.
-    stage = tmp_path / "other"
-    write_dataset([process_path(p, RAW) for p in SEEDS], stage)
+def test_a_folder_of_the_old_layout_is_migrated_and_its_journal_finished(tmp_path):
+    """Three plain files and a journal of renames (a run of the old layout killed after
+    journaling): the next writer finishes the renames, then moves the files into a first
+    version folder behind links, which show the same bytes."""
+    new = tmp_path / "new"
+    write_dataset([process_path(p, RAW) for p in SEEDS], new)
+    old = tmp_path / "old"
+    old.mkdir()
+    write_dataset([process_path(SEEDS[0], RAW)], tmp_path / "one")
     for name in ("reports", "values", "findings"):
-        shutil.copy(stage / f"{name}.parquet", out / f"{name}.parquet.tmp")
-    (out / "_commit.json").write_text(
+        shutil.copy(tmp_path / "one" / f"{name}.parquet", old / f"{name}.parquet")  # plain files
+        shutil.copy(new / f"{name}.parquet", old / f"{name}.parquet.tmp")
+    (old / "_commit.json").write_text(
         '{"moves": [["reports.parquet.tmp", "reports.parquet"], ["values.parquet.tmp", "values.parquet"],'
         ' ["findings.parquet.tmp", "findings.parquet"]]}')
-    assert len(pd.read_parquet(out / "reports.parquet")) == 1  # readers still see the previous dataset
-    with DatasetStore(out):
+    assert len(pd.read_parquet(old / "reports.parquet")) == 1  # readers still see the previous dataset
+    with DatasetStore(old):
         pass
-    assert len(pd.read_parquet(out / "reports.parquet")) == 5
-    assert not (out / "_commit.json").exists() and not list(out.glob("*.tmp"))
+    assert len(pd.read_parquet(old / "reports.parquet")) == 5
+    assert not (old / "_commit.json").exists() and not list(old.glob("*.tmp"))
+    assert (old / "_current").is_symlink() and os.readlink(old / "values.parquet") == "_current/values.parquet"
+    pd.testing.assert_frame_equal(pd.read_parquet(old / "values.parquet"), pd.read_parquet(new / "values.parquet"))
+    plan, written = run_store(SEEDS, RAW, old)  # and it goes on as any other dataset
+    assert plan.todo == [] and written.total_reports == 5
 
 
+# A writer committing forever, alternating two states whose reports are all different
+# (same paths, other bytes), so a reader mixing two versions would see foreign report_ids.
+# The launcher imports once, then forks a fresh writer process for each line on its stdin
+# (so each kill point costs milliseconds, not an interpreter start) and reaps it when killed.
 KILL_SCRIPT = textwrap.dedent("""
-    import sys
+    import json, os, shutil, sys
     from pathlib import Path
-    from extractors.dataset.store import write_dataset
-    from extractors.pipeline import process_path
-    raw, out = Path(sys.argv[1]), Path(sys.argv[2])
-    seeds = sorted(raw.glob("0*.txt"))
-    small = [process_path(p, raw) for p in seeds[:2]]
-    big = [process_path(p, raw) for p in seeds]
+    from extractors.dataset.store import DatasetStore
+    out, states = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
+
+    def write_forever():
+        i = 0
+        while True:
+            commit(out, i)
+            i += 1
+            print("committed", i, flush=True)
+
+    def commit(folder, i):
+        part, path_ids = states[i % 2]
+        with DatasetStore(folder) as store:
+            shutil.copytree(part, store.staging / Path(part).name)
+            store.add_part(store.staging / Path(part).name)
+            store.commit(path_ids)
+
+    commit(out.with_name("warm-up"), 0)  # pyarrow's first-use costs, paid once here
     print("ready", flush=True)
-    while True:  # commit forever, alternating two states, until killed
-        write_dataset(big, out)
-        write_dataset(small, out)
+    for line in sys.stdin:
+        pid = os.fork()
+        if pid == 0:
+            try:
+                write_forever()
+            finally:
+                os._exit(1)
+        print("writer", pid, flush=True)
+        os.waitpid(pid, 0)
+        print("reaped", flush=True)
 """)
 
 
-def test_killed_mid_write_leaves_a_readable_dataset(tmp_path):
-    out = tmp_path / "out"
+def start_writers(tmp_path, out):
+    """The launcher of writers (see KILL_SCRIPT) and the report_ids of its two states."""
+    import json
+
+    states = two_states(tmp_path)
+    state_file = tmp_path / "states.json"
+    state_file.write_text(json.dumps(states))
     script = tmp_path / "writer.py"
     script.write_text(KILL_SCRIPT)
-    write_dataset([process_path(p, RAW) for p in SEEDS], out)
-    for delay in (0.05, 0.21, 0.37, 0.6):
-        proc = subprocess.Popen([sys.executable, str(script), str(RAW), str(out)], cwd=ROOT,
-                                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
-        assert proc.stdout.readline().strip() == b"ready"
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        # Before any recovery, every file on disk is a complete Parquet file.
-        for name in ("reports", "values", "findings"):
-            pq.read_table(out / f"{name}.parquet")
-        with DatasetStore(out):  # the next run recovers
-            pass
-        reports = pd.read_parquet(out / "reports.parquet")
-        values = pd.read_parquet(out / "values.parquet")
-        assert len(reports) == 5  # the small commit only adds paths it has; the big state has all 5
-        assert set(values.report_id) <= set(reports.report_id)
-        assert not values.duplicated(["report_id", "seq"]).any()
-        assert not list(out.glob("*.tmp"))
+    proc = subprocess.Popen([sys.executable, str(script), str(out), str(state_file)], cwd=ROOT,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.readline().strip() == b"ready"
+    return proc, [set(s[1].values()) for s in states]
+
+
+def kill_writer(launcher, pid: int) -> None:
+    """kill -9 the writer, and read its output up to the launcher's word that it is gone."""
+    os.kill(pid, signal.SIGKILL)
+    while launcher.stdout.readline().strip() != b"reaped":
+        pass
+
+
+def new_writer(launcher) -> int:
+    launcher.stdin.write(b"go\n")
+    launcher.stdin.flush()
+    line = launcher.stdout.readline().split()
+    assert line[0] == b"writer"
+    return int(line[1])
+
+
+def two_states(tmp_path):
+    """Two staged parts: the seeds, and the seeds with one more line (other report_ids)."""
+    from extractors.dataset.store import write_part
+
+    other = tmp_path / "other"
+    other.mkdir()
+    for p in SEEDS:
+        (other / p.name).write_bytes(p.read_bytes() + b"\n")
+    states = []
+    for i, (root, files) in enumerate(((RAW, SEEDS), (other, sorted(other.iterdir())))):
+        results = [process_path(p, root) for p in files]
+        (tmp_path / f"parts{i}").mkdir()
+        part = write_part(results, tmp_path / f"parts{i}")
+        states.append([str(part), {r.report["source_path"]: r.report["report_id"] for r in results}])
+    return states
+
+
+def assert_one_version(folder):
+    """The three tables of `folder` are one commit's: every row's report is there, and
+    each report has exactly the values and findings it counts."""
+    reports = pq.read_table(folder / "reports.parquet").to_pandas()
+    values = pq.read_table(folder / "values.parquet").to_pandas()
+    findings = pq.read_table(folder / "findings.parquet").to_pandas()
+    ids = reports.report_id
+    assert set(values.report_id) <= set(ids) and set(findings.report_id) <= set(ids)
+    for table, column in ((values, "n_values"), (findings, "n_findings")):
+        counts = table.groupby("report_id").size().reindex(ids, fill_value=0)
+        assert counts.tolist() == reports[column].tolist()
+    return set(ids)
+
+
+def test_a_reader_sees_one_complete_version_during_commits_and_after_kills(tmp_path):
+    from extractors.dataset.layout import snapshot
+
+    out = tmp_path / "out"
+    launcher, ids = start_writers(tmp_path, out)
+    seen = set()
+    try:
+        # While a writer commits: a reader that resolves the snapshot once reads one version.
+        pid = new_writer(launcher)
+        assert launcher.stdout.readline().startswith(b"committed")
+        versions, deadline = set(), time.monotonic() + 0.6
+        while time.monotonic() < deadline:
+            folder = snapshot(out)
+            assert assert_one_version(folder) in ids
+            versions.add(folder.name)
+        kill_writer(launcher, pid)
+        assert len(versions) >= 3  # the writer committed while the reader read
+        # Kill points: 1 or 2 commits in (so both states are published), then 0-66 ms into
+        # the next commit (a commit of these 5 reports takes ~50 ms here).
+        for i, delay in enumerate((0.0, 0.002, 0.004, 0.007, 0.01, 0.013, 0.017, 0.021, 0.026, 0.032,
+                                   0.039, 0.047, 0.056, 0.066)):
+            start = time.monotonic()
+            pid = new_writer(launcher)
+            for _ in range(i % 2 + 1):
+                assert launcher.stdout.readline().startswith(b"committed")
+            time.sleep(delay)
+            kill_writer(launcher, pid)
+            # Before any recovery: the top-level names show one version, whichever it is.
+            found = assert_one_version(out)
+            assert found in ids
+            seen.add(ids.index(found))
+            assert time.monotonic() - start < 5
+    finally:
+        launcher.kill()
+        launcher.wait()
+    assert seen == {0, 1}  # the kills landed in both states
+    with DatasetStore(out):  # the next writer cleans what the last commit left half-written
+        pass
+    assert len(list((out / "_versions").iterdir())) <= 2 and not list(out.glob("*.new-*"))
 
 
 def test_batches_extracted_by_a_worker_are_committed_like_staged_ones(tmp_path):

@@ -1,7 +1,8 @@
 """Reading the dataset back: one table whole, or findings filtered for the terminal.
 
-`DatasetStore` (extractors.dataset.store) is the only writer; readers see only complete
-files, since every file is replaced atomically.
+`DatasetStore` (extractors.dataset.store) is the only writer. Each read here resolves the
+dataset's current version once (`extractors.dataset.layout.snapshot`) and reads every
+table from that folder, so it sees one complete version even while a writer commits.
 """
 
 from __future__ import annotations
@@ -11,20 +12,48 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from extractors.dataset.layout import snapshot
 from extractors.dataset.store import FILES
+from extractors.discover import printable
 
 # Columns of `format_findings`' text table: (field, width in characters).
 FINDINGS_COLUMNS = [("source_path", 28), ("check", 26), ("severity", 8), ("where", 34)]
 # The rule under the header is at most this wide, whatever the message width.
 MAX_RULE_WIDTH = 160
+# Finding kinds the pipeline writes besides the spec's checks, as docs/data-dictionary.md
+# lists them (tests/test_cli.py keeps the two in step); the format readers' notes are
+# families named by their prefix.
+FINDING_KINDS = ("unmatched_label", "unlabelled_row", "duplicate_row", "unreadable_value", "placement_inferred",
+                 "placement_ambiguous", "extra_cells", "reconstructed_split", "ambiguous_split",
+                 "row_not_in_template", "encoding", "unit_in_cell", "template_unclear", "narrative_mismatch",
+                 "file_name_encoding")
+FINDING_FAMILIES = ("docx_", "html_", "pdf_")
+
+
+class UnknownCheck(ValueError):
+    """`--check` names no check of the spec, no finding kind and nothing in the dataset."""
+
+
+def known_checks(present: set[str] | None = None) -> list[str]:
+    """Every check id and finding kind a finding can have (and those in `present`)."""
+    from schemas.canonical import schema
+
+    return sorted({c.id for c in schema().checks()} | set(FINDING_KINDS) | set(present or ()))
+
+
+def _check_is_known(check: str, present: set[str]) -> bool:
+    known = known_checks(present)
+    if check.endswith("."):
+        return any(k.startswith(check) for k in known)
+    return check in known or (check.startswith(FINDING_FAMILIES) and check not in FINDING_FAMILIES)
 
 
 def read_table(out: Path, name: str) -> pa.Table | None:
     """The dataset's table `name` ("reports", "values", "findings") in its schema; None if absent."""
-    path = Path(out) / FILES[name][0]
-    if not path.exists():
+    folder = snapshot(Path(out))
+    if folder is None or not (folder / FILES[name][0]).exists():
         return None
-    return pq.read_table(path).cast(FILES[name][1])
+    return pq.read_table(folder / FILES[name][0]).cast(FILES[name][1])
 
 
 def query_findings(out: Path, report: str | None = None, check: str | None = None):
@@ -32,21 +61,26 @@ def query_findings(out: Path, report: str | None = None, check: str | None = Non
 
     `report` matches a report_id prefix or a source path (exact or as a suffix);
     `check` matches a check id or finding kind exactly, or a prefix ending in '.'
-    (e.g. 'applications.'). Raises FileNotFoundError when the dataset is missing.
+    (e.g. 'applications.'). Raises FileNotFoundError when the dataset is missing and
+    UnknownCheck when no check has the id `check`.
     """
     import pandas as pd
 
     out = Path(out)
-    path = out / FILES["findings"][0]
-    if not path.exists():
+    folder = snapshot(out)
+    if folder is None or not (folder / FILES["findings"][0]).exists():
         raise FileNotFoundError(f"no findings.parquet in {out} (run `ogi extract` first)")
-    findings = pd.read_parquet(path)
-    reports = pd.read_parquet(out / FILES["reports"][0], columns=["report_id", "source_path"])
+    findings = pd.read_parquet(folder / FILES["findings"][0])
+    reports = pd.read_parquet(folder / FILES["reports"][0], columns=["report_id", "source_path"])
     df = findings.merge(reports, on="report_id", how="left")
     if report:
         df = df[df.report_id.str.startswith(report) | (df.source_path == report)
                 | df.source_path.fillna("").str.endswith("/" + report)]
     if check:
+        present = set(findings.check)
+        if not _check_is_known(check, present):
+            raise UnknownCheck(f"--check {check!r}: no check has that id; known checks: "
+                               f"{', '.join(known_checks(present))}, and reader notes {', '.join(f + '*' for f in FINDING_FAMILIES)}")
         df = df[(df.check == check) | (check.endswith(".") & df.check.str.startswith(check))]
     return df.sort_values(["source_path", "check", "table", "row", "column"], na_position="first")
 
@@ -70,5 +104,5 @@ def format_findings(df, width: int = 100) -> str:
 
 
 def _clip(text: str, width: int) -> str:
-    text = str(text).replace("\n", " ")
+    text = printable(str(text).replace("\n", " "))
     return text if len(text) <= width else text[: width - 1] + "…"

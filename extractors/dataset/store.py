@@ -2,29 +2,30 @@
 
 `DatasetStore` is the only writer. It is
 
-* incremental: `plan()` hashes the input files and skips documents already stored with
-  the same bytes and the same extractor version (`force` re-extracts); identical bytes
-  at several paths are extracted once and stored as one report with all its paths;
+* incremental: `plan()` identifies the input files by the sha256 of their bytes
+  (streamed, whatever their size) and skips documents already stored with the same
+  bytes and the same extractor version (`force` re-extracts); a file unchanged since it
+  was last hashed (same path, size, modification and change time: the index
+  `_files.parquet`, `extractors.dataset.identity`) is recognised without being read;
+  identical bytes at several paths are extracted once and stored as one report with all
+  its paths;
 * an upsert: a re-extracted report replaces its old rows; a path that now holds other
   bytes moves to the new report; every other report is kept untouched;
 * memory-bounded: each finished batch is staged to disk (`stage()`), and `commit()`
   streams the old files and the staged parts into new files batch by batch, so no
   table is ever held whole in memory;
-* crash-safe: new files are written under temporary names and fsynced, then a journal
-  (`_commit.json`) lists the renames, then the renames happen. A run killed before the
-  journal leaves the previous dataset untouched; one killed after it is finished by the
-  next run (`recover()`), which replays the renames. Readers never see a partial file;
-* exclusive: a lock file refuses a second concurrent writer with a clear message.
+* atomic for readers: a commit writes a complete new version folder and switches one
+  pointer in a single rename (`extractors.dataset.layout`), so whenever a writer is
+  stopped, `kill -9` included, the folder holds one complete version; the previous
+  version stays until the next commit succeeds;
+* exclusive: a lock refuses a second concurrent writer with a clear message; a lock left
+  by a dead run is taken over (`extractors.dataset.lock`).
 
 Reading the dataset back (`read_table`, `query_findings`) is `extractors.dataset.query`.
 """
 
 from __future__ import annotations
 
-import errno
-import fcntl
-import hashlib
-import json
 import os
 import shutil
 import uuid
@@ -36,23 +37,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from extractors.dataset import layout
+from extractors.dataset.identity import FileIndex, file_key, stamp
+from extractors.dataset.lock import LOCK, DatasetLocked, WriterLock
+from extractors.discover import HASH_CHUNK, UNREADABLE, file_sha256, source_name
 from extractors.records import EXTRACTOR_VERSION, DocResult
 from schemas import FINDINGS, REPORTS, VALUES
 
+__all__ = ["FILES", "HASH_CHUNK", "LOCK", "STAGING", "DatasetLocked", "DatasetStore", "Plan", "WriteSummary",
+           "file_sha256", "write_dataset", "write_part"]
+
 FILES = {"reports": ("reports.parquet", REPORTS), "values": ("values.parquet", VALUES),
          "findings": ("findings.parquet", FINDINGS)}
-JOURNAL = "_commit.json"
-LOCK = ".ogi.lock"
 STAGING = ".staging"
 # Rows per batch when streaming an old file into its replacement. 64k rows of values is
 # ~10 MB in memory: small against a worker's budget, large enough for fast Parquet I/O.
 STREAM_BATCH_ROWS = 65_536
-# Bytes read at a time when hashing an input file.
-HASH_CHUNK = 1 << 20
-
-
-class DatasetLocked(RuntimeError):
-    """Another ogi run is writing to the same output folder."""
 
 
 @dataclass
@@ -71,14 +71,10 @@ class Plan:
     todo: list[Path] = field(default_factory=list)
     path_ids: dict[str, str] = field(default_factory=dict)  # rel path → report_id, for every input file
     skipped: int = 0
-
-
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # (rel path, reason): could not be hashed
+    hashed: int = 0  # files read to compute their hash
+    recognised: int = 0  # files the index knew unchanged: not read at all
+    stamps: dict[bytes, tuple[int, int, int, str]] = field(default_factory=dict)  # this run's index entries
 
 
 def _table(records: list[dict], schema: pa.Schema) -> pa.Table:
@@ -86,94 +82,80 @@ def _table(records: list[dict], schema: pa.Schema) -> pa.Table:
     return pa.Table.from_pydict(cols, schema=schema)
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class DatasetStore:
     """The dataset folder, opened for writing (use as a context manager)."""
 
     def __init__(self, out: Path):
         self.out = Path(out)
-        self._lock_fd: int | None = None
+        self._lock = WriterLock(self.out)
+        self._stamps: dict[bytes, tuple[int, int, int, str]] = {}
         self.staged: list[Path] = []
 
     # ---- lifecycle --------------------------------------------------------------------
     def __enter__(self) -> DatasetStore:
         self.out.mkdir(parents=True, exist_ok=True)
-        self._lock()
-        self.recover()
-        self.staging = self.out / STAGING
-        shutil.rmtree(self.staging, ignore_errors=True)
-        self.staging.mkdir()
+        self._lock.acquire()
+        try:
+            self.recover()
+            self.staging = self.out / STAGING
+            shutil.rmtree(self.staging, ignore_errors=True)
+            self.staging.mkdir()
+        except BaseException:
+            self._lock.release()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
         shutil.rmtree(self.out / STAGING, ignore_errors=True)
-        if self._lock_fd is not None:
-            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
-            os.close(self._lock_fd)
-            self._lock_fd = None
+        self._lock.release()
 
-    def _lock(self) -> None:
-        fd = os.open(self.out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                holder = (self.out / LOCK).read_text().strip() or "another process"
-                raise DatasetLocked(f"{self.out} is being written by another ogi run ({holder}); "
-                                    "wait for it to finish") from None
-            raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid {os.getpid()}".encode())
-        self._lock_fd = fd
+    @property
+    def took_over_from(self) -> str | None:
+        """The dead run whose lock this store took over, if it did."""
+        return self._lock.took_over_from
 
-    def recover(self) -> bool:
-        """Finish a commit that a killed run journaled; drop temporary files. True if it replayed."""
-        journal = self.out / JOURNAL
-        replayed = False
-        if journal.exists():
-            try:
-                moves = json.loads(journal.read_text(encoding="utf-8"))["moves"]
-            except (ValueError, KeyError):
-                moves = []  # a journal is written atomically; an unreadable one was never committed
-            for tmp, final in moves:
-                if (self.out / tmp).exists():
-                    os.replace(self.out / tmp, self.out / final)
-                    replayed = True
-            journal.unlink()
-        for stray in self.out.glob("*.tmp"):
-            stray.unlink()
-        return replayed
+    def recover(self) -> None:
+        """Drop what a killed commit left; migrate a folder of the old layout."""
+        layout.recover(self.out)
 
     # ---- reading ----------------------------------------------------------------------
     def index(self) -> dict[str, dict]:
         """report_id → {version, paths, source_url} of every stored report."""
-        path = self.out / FILES["reports"][0]
-        if not path.exists():
+        folder = layout.snapshot(self.out)
+        if folder is None:
             return {}
-        t = pq.read_table(path, columns=["report_id", "extractor_version", "source_paths", "source_url"])
+        t = pq.read_table(folder / FILES["reports"][0],
+                          columns=["report_id", "extractor_version", "source_paths", "source_url"])
         return {rid: {"version": ver, "paths": list(paths or []), "source_url": url}
                 for rid, ver, paths, url in zip(*(t.column(i).to_pylist() for i in range(4)), strict=True)}
 
+    def file_index(self) -> FileIndex:
+        """The stored (path, size, mtime, ctime) → report_id index of the current version."""
+        return FileIndex.read(layout.snapshot(self.out))
+
     def plan(self, files: list[Path], root: Path, force: bool = False) -> Plan:
-        """Hash the inputs; keep one path per report_id that is not stored yet (or all, if forced)."""
+        """Identify the inputs (hashing only files the index does not know unchanged, and
+        every file if forced); keep one path per report_id that is not stored yet (or all,
+        if forced). Files that cannot be read are listed in `Plan.unreadable`."""
         known = self.index()
+        stored = FileIndex() if force else self.file_index()
         plan = Plan()
         chosen: set[str] = set()
         for f in files:
-            rel = f.relative_to(root).as_posix() if f != root else f.name
+            rel = source_name(f, root)[0]
+            key = file_key(f)
             try:
-                rid = file_sha256(f)
-            except OSError:
-                plan.todo.append(f)  # unreadable: the pipeline records why
+                st = os.stat(f)
+                rid = stored.lookup(key, st)
+                if rid is None:
+                    rid = file_sha256(f)
+                    plan.hashed += 1
+                else:
+                    plan.recognised += 1
+            except OSError as exc:
+                plan.unreadable.append((rel, f"{UNREADABLE}: {exc.strerror or exc}"))
                 continue
+            plan.stamps[key] = (*stamp(st), rid)
             plan.path_ids[rel] = rid
             if rid in chosen:
                 continue
@@ -182,6 +164,7 @@ class DatasetStore:
                 plan.skipped += 1
                 continue
             plan.todo.append(f)
+        self._stamps.update(plan.stamps)
         return plan
 
     # ---- writing ----------------------------------------------------------------------
@@ -199,13 +182,14 @@ class DatasetStore:
         self.staged.append(part)
 
     def commit(self, path_ids: dict[str, str] | None = None) -> WriteSummary:
-        """Merge the staged batches into the dataset (see the module docstring)."""
+        """Merge the staged batches into a new version of the dataset and publish it (see
+        the module docstring). Nothing is written when nothing changed."""
         path_ids = path_ids or {}
         new_reports = self._merged_new_reports(path_ids)
         new_ids = set(new_reports)
         known = self.index()
         # Paths now pointing elsewhere leave their old report; a report left with no path goes.
-        claimed = {p for p, rid in path_ids.items()} | {p for rep in new_reports.values() for p in rep["source_paths"]}
+        claimed = set(path_ids) | {p for rep in new_reports.values() for p in rep["source_paths"]}
         path_updates: dict[str, list[str]] = {}
         drop = set(new_ids)
         for rid, info in known.items():
@@ -217,26 +201,31 @@ class DatasetStore:
                 drop.add(rid)
             elif paths != sorted(info["paths"]):
                 path_updates[rid] = paths
-        if not new_reports and not path_updates and not (drop & set(known)):
-            # Nothing new, moved or gone: leave the files alone (an unchanged re-run costs the hashing only).
+        rows_change = bool(new_reports or (drop & set(known)))
+        stored_index = self.file_index()
+        files_index = stored_index.merged(self._stamps, (set(known) - drop) | new_ids)
+        if not rows_change and not path_updates and files_index == stored_index:
+            # Nothing new, moved, gone or re-hashed: leave the files alone.
             return WriteSummary(0, 0, 0, len(known))
         for rid, rep in new_reports.items():
             if rep.get("source_url") is None and rid in known:
                 rep["source_url"] = known[rid]["source_url"]  # a re-extraction keeps where it came from
-        moves = []
+        base = layout.snapshot(self.out)
+        version = layout.new_version(self.out)
         counts = {}
         for name, (fname, schema) in FILES.items():
-            tmp = self.out / (fname + ".tmp")
-            counts[name] = self._rewrite(name, schema, tmp, drop, path_updates, new_reports)
-            moves.append([tmp.name, fname])
-        journal_tmp = self.out / (JOURNAL + ".tmp")
-        journal_tmp.write_text(json.dumps({"moves": moves}), encoding="utf-8")
-        _fsync(journal_tmp)
-        os.replace(journal_tmp, self.out / JOURNAL)
-        self.recover()
+            changed = rows_change or (name == "reports" and bool(path_updates))
+            if base is not None and not changed:
+                layout.link_or_copy(base / fname, version / fname)
+                counts[name] = pq.ParquetFile(version / fname).metadata.num_rows
+            else:
+                counts[name] = self._rewrite(name, schema, base, version / fname, drop, path_updates, new_reports)
+        files_index.write(version)
+        layout.publish(self.out, version)
         staged_values = sum(pq.ParquetFile(p / "values.parquet").metadata.num_rows for p in self.staged)
         staged_findings = sum(pq.ParquetFile(p / "findings.parquet").metadata.num_rows for p in self.staged)
         self.staged = []
+        self._stamps = {}
         return WriteSummary(len(new_reports) + len(path_updates), staged_values, staged_findings, counts["reports"])
 
     def _merged_new_reports(self, path_ids: dict[str, str]) -> dict[str, dict]:
@@ -257,12 +246,15 @@ class DatasetStore:
             rep["source_path"] = rep["source_paths"][0] if rep["source_paths"] else rep["source_path"]
         return reports
 
-    def _rewrite(self, name, schema, tmp: Path, drop: set[str], path_updates, new_reports) -> int:
-        old_path = self.out / FILES[name][0]
+    def _rewrite(self, name, schema, base: Path | None, tmp: Path, drop: set[str], path_updates,
+                 new_reports) -> int:
+        """Write table `name` of the new version to `tmp`: the old rows of `base` minus the
+        dropped reports (paths updated), then the staged rows."""
+        old_path = None if base is None else base / FILES[name][0]
         drop_arr = pa.array(sorted(drop), pa.string())
         rows = 0
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-            if old_path.exists():
+            if old_path is not None and old_path.exists():
                 for batch in pq.ParquetFile(old_path).iter_batches(batch_size=STREAM_BATCH_ROWS):
                     t = pa.Table.from_batches([batch]).cast(schema)
                     if len(drop_arr):
@@ -288,7 +280,6 @@ class DatasetStore:
                     if t.num_rows:
                         writer.write_table(t)
                         rows += t.num_rows
-        _fsync(tmp)
         return rows
 
 
