@@ -380,3 +380,12 @@ def test_gzip_bomb_is_cut_at_the_cap_in_bounded_memory(tmp_path):
     assert elapsed < 3.0, elapsed
     (saved,) = result.new_files
     assert saved.url.endswith("/files/small.pdf") and (tmp_path / "raw" / saved.path).read_bytes() == small
+
+
+def test_a_server_s_text_reaches_the_crawl_summary_escaped():
+    from extractors.crawl.summary import CrawlSummary
+
+    s = CrawlSummary(sites=1, errors=[("site", "http://127.0.0.1/\x1b[2J", "HTTP 500: \x1b]0;owned\x07")])
+    out = s.format()
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J" in out and "\\x07" in out

@@ -228,14 +228,15 @@ def test_an_unknown_explicit_format_is_unsupported():
 
 
 # ---- too_large --------------------------------------------------------------------------------------------
-def test_an_input_over_the_size_cap_is_not_read(tmp_path):
+def test_an_input_over_the_size_cap_is_not_parsed_but_keeps_its_identity(tmp_path):
     path = tmp_path / "big.txt"
     path.write_bytes(tab_split_report(consistent_values()).encode())
     size = path.stat().st_size
     rep = process_path(path, tmp_path, settings=Settings(max_input_bytes=100)).report
     assert (rep["status"], rep["error"], rep["size_bytes"]) == (
         "too_large", f"big.txt: {size} bytes exceeds the 100-byte input cap", size)
-    assert rep["report_id"] == hashlib.sha256(b"").hexdigest()  # the bytes were never read
+    # identified by its own bytes, streamed (not the empty hash that made big files collide)
+    assert rep["report_id"] == hashlib.sha256(path.read_bytes()).hexdigest() != hashlib.sha256(b"").hexdigest()
     assert process_path(path, tmp_path, settings=Settings(max_input_bytes=size)).report["status"] == "ok"
 
 

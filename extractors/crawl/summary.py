@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from extractors.crawl.crawler import CrawlResult
+from extractors.discover import printable
 
 # Errors listed in the printed summary (all are in each site's _manifest.jsonl).
 SUMMARY_ERRORS_SHOWN = 15
@@ -32,10 +33,10 @@ class CrawlSummary:
                  f"{self.saved} file(s) new or changed, {self.unchanged} unchanged, "
                  f"{len(self.errors)} error(s), {self.robots_disallowed} skipped by robots.txt"]
         for site, limit in self.limits:  # a limit cut the crawl short: say so even when errors are many
-            lines.append(f"  [{site}] {limit}")
+            lines.append(printable(f"  [{site}] {limit}"))
         shown = [e for e in self.errors if (e[0], e[2]) not in self.limits]  # limits are listed above
         for site, url, err in shown[:SUMMARY_ERRORS_SHOWN]:
-            lines.append(f"  [{site}] {url}: {err}")
+            lines.append(printable(f"  [{site}] {url}: {err}"))  # a server's text never reaches the terminal raw
         if len(shown) > SUMMARY_ERRORS_SHOWN:
             lines.append(f"  … {len(shown) - SUMMARY_ERRORS_SHOWN} more in the sites' _manifest.jsonl")
         if self.extraction is None:
