@@ -9,8 +9,7 @@ import pytest
 from reportgen import consistent_values, tab_split_report
 
 from extractors.errors import EmptyDocument
-from extractors.formats import pdf as pdf_reader
-from extractors.formats import txt as txt_reader
+from extractors.formats import READERS, reader_for
 from extractors.pipeline import process_bytes
 from extractors.settings import DEFAULT, Settings
 
@@ -30,22 +29,23 @@ def test_by_default_labels_are_matched_fuzzily():
     assert rows == {"fuzzy": {"results.disclosed"}, "exact": {None}}
 
 
-def test_by_default_only_pdf_is_read_in_a_child_process(monkeypatch, tmp_path):
-    pids = {}
-
+def test_by_default_every_format_is_read_in_one_long_lived_worker(monkeypatch, tmp_path):
     def recording(fmt):
         def extract(data, name, settings=None):
-            pids[fmt] = os.getpid()
-            (tmp_path / fmt).write_text(str(os.getpid()))  # a sandboxed child reports through the file
+            (tmp_path / fmt).write_text(str(os.getpid()))  # the worker reports through the file
             raise EmptyDocument(f"{name}: stop here")
         return extract
 
-    monkeypatch.setattr(txt_reader, "extract", recording("txt"))
-    monkeypatch.setattr(pdf_reader, "extract", recording("pdf"))
-    assert process_bytes(b"text", "a.txt").report["error"] == "a.txt: stop here"
-    assert process_bytes(b"%PDF-1.4\n", "a.pdf").report["error"] == "a.pdf: stop here"
-    assert pids == {"txt": os.getpid()}  # the pdf reader ran elsewhere
-    assert int((tmp_path / "pdf").read_text()) != os.getpid()
+    for fmt in READERS:
+        monkeypatch.setattr(reader_for(fmt), "extract", recording(fmt))
+    for settings in (DEFAULT, Settings(sandboxed_formats=())):
+        for fmt in READERS:
+            assert process_bytes(b"x", f"a.{fmt}", fmt=fmt, settings=settings).report["error"] == f"a.{fmt}: stop here"
+        pids = {int((tmp_path / fmt).read_text()) for fmt in READERS}
+        if settings is DEFAULT:
+            assert len(pids) == 1 and os.getpid() not in pids  # one worker, not a child per document
+        else:
+            assert pids == {os.getpid()}
 
 
 @pytest.mark.parametrize("field,value", [
