@@ -369,6 +369,7 @@ def _serve(conn, parent_pid: int | None, inherited=None) -> None:
     if inherited is not None:
         inherited.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # not a handler inherited from the caller (Prefect's)
     start_rss = _memory()[1]
     while True:
         try:
