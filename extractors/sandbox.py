@@ -70,8 +70,9 @@ CPU_BACKSTOP_S = 2
 # Seconds to wait for a finished or killed worker to be reaped.
 JOIN_S = 2
 # A worker whose resident size has grown this much past its start retires after the
-# document. Reading a report adds 5-7 MB (see extractors.settings); a worker that kept 256 MB
-# holds what an unusually large document left behind, and a new one costs one fork (~15 ms).
+# document. A report adds 1-10 MB, the first PDF ~70 MB (extractors.settings); a worker that
+# kept 256 MB holds what an unusually large document left behind, and a new one costs one
+# fork (~15 ms).
 RESTART_RSS_GROWTH_MB = 256
 # linux/prctl.h: deliver a signal to this process when its parent (the forking thread) exits.
 PR_SET_PDEATHSIG = 1
@@ -79,6 +80,7 @@ PR_SET_PDEATHSIG = 1
 # as the report's `format_detail`, which keeps the same 1000 for an in-process error).
 TRACEBACK_CHARS = 1000
 _MB = 1024 * 1024
+_PAGE = resource.getpagesize()
 _ERRORS = {cls.__name__: cls for cls in (DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument,
                                          UnsupportedFormat)}
 _READ = "extractors.sandbox:_read"
@@ -112,17 +114,12 @@ def vm_size() -> int:
 
 def _memory() -> tuple[int, int]:
     """(address-space size, resident size) of this process in bytes; zeros without /proc."""
-    vm = rss = 0
     try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmSize:"):
-                    vm = int(line.split()[1]) * 1024
-                elif line.startswith("VmRSS:"):
-                    rss = int(line.split()[1]) * 1024
-    except OSError:  # pragma: no cover - not Linux
-        pass
-    return vm, rss
+        with open("/proc/self/statm", "rb") as fh:
+            size, resident = fh.read().split()[:2]
+    except (OSError, ValueError):  # pragma: no cover - not Linux
+        return 0, 0
+    return int(size) * _PAGE, int(resident) * _PAGE
 
 
 def can_sandbox() -> bool:
@@ -230,7 +227,12 @@ class Worker:
                 self.close()
                 if attempt == 2:
                     raise
-        return self._answer(name, settings)
+        try:
+            return self._answer(name, settings)
+        except BaseException as exc:
+            if not isinstance(exc, ExtractionError):  # interrupted (Ctrl-C) before the answer came:
+                self.close(kill=True)  # it must never reach the next document's call
+            raise
 
     def _answer(self, name: str, settings: Settings) -> Any:
         timeout_s, memory_mb = settings.timeout_s, settings.memory_mb
