@@ -187,7 +187,7 @@ t = time.perf_counter()
 rep = process_bytes(data, fname).report
 dt = time.perf_counter() - t
 jump = peak_rss() - base
-sandbox._close_all()  # reap the worker, so its peak counts as a child's
+sandbox.close_workers()  # reap the worker, so its peak counts as a child's
 print(json.dumps({"case": name, "bytes": len(data), "seconds": dt, "status": rep["status"],
                   "error": (rep["error"] or "")[:100], "parent_jump_mb": jump / 2**20,
                   "worker_peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))

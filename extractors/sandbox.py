@@ -317,13 +317,15 @@ def _after_fork_in_child() -> None:
     _IDLE.clear()
 
 
-def _close_all() -> None:
+def close_workers() -> None:
+    """Stop this process's workers (at exit, or to reap them: a benchmark reading their
+    peak memory as a child's); the next document starts a new one."""
     for worker in list(_LIVE):
         worker.close()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(_close_all)
+atexit.register(close_workers)
 
 
 def run_limited(target: str, data: bytes, args: tuple, name: str, settings: Settings = DEFAULT,
