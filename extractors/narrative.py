@@ -25,7 +25,19 @@ from extractors.template import detect_template, rules
 from extractors.template.headings import outside_tables
 from schemas import schema
 
-_NUM = r"(\d[\d,]*(?:\.\d+)?)"
+# Every pattern runs in time linear in the text, on any input (tests/test_hostile_readers.py):
+# * a figure is at most MAX_FIGURE_CHARS digits and commas, matched possessively (`{0,n}+`,
+#   `++`): what a pattern needs after a figure is never a digit or a comma, so giving characters back can
+#   find no match, and a search must not rescan a long digit run from each of its digits
+#   (a 100,000-digit run took 348 s);
+# * a pattern that opens with the figure starts only at the first digit of a run
+#   (`_RUN_START`): a match from a later digit would also be a match from the first one, so
+#   only the first can be the leftmost.
+# On text whose figures are shorter than MAX_FIGURE_CHARS the matches are the same as those of
+# the unbounded, backtracking patterns they replace.
+MAX_FIGURE_CHARS = 64  # the longest figure a report prints is an amount in yuan: "123,456,789.00" is 14
+_NUM = r"(\d[\d,]{0," + str(MAX_FIGURE_CHARS - 1) + r"}+(?:\.\d++)?)"
+_RUN_START = r"(?<!\d)(?<!\d,)"
 _APPROX = r"(?![\d,.]*\s*(?:余|多|以上|左右))"
 # (key, pattern) tried in order; group 1 is the figure. Patterns read simplified, half-width text.
 PATTERNS: list[tuple[str, re.Pattern]] = [
@@ -38,9 +50,11 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("fee_notices_amount", re.compile(r"收费通知[^。；;\d]{0,8}?(?:总)?金额(?:为|共计|共)?\s*" + _NUM + r"\s*元")),
     ("fee_collected_amount", re.compile(r"实际收取[^。；;\d]{0,8}?(?:总)?(?:金额)?(?:为|共计|共)?\s*" + _NUM + r"\s*元")),
     ("npc_suggestions_handled", re.compile(
-        r"(?:人大(?:代表)?建议\s*" + _NUM + r"\s*(?:件|项|条)|" + _NUM + r"\s*(?:件|项|条)(?:人大代表|人大)?建议)")),
+        r"(?:人大(?:代表)?建议\s*" + _NUM + r"\s*(?:件|项|条)|" + _RUN_START + _NUM
+        + r"\s*(?:件|项|条)(?:人大代表|人大)?建议)")),
     ("cppcc_proposals_handled", re.compile(
-        r"(?:政协(?:委员)?提案\s*" + _NUM + r"\s*(?:件|项|条)|" + _NUM + r"\s*(?:件|项|条)(?:政协委员|政协)?提案)")),
+        r"(?:政协(?:委员)?提案\s*" + _NUM + r"\s*(?:件|项|条)|" + _RUN_START + _NUM
+        + r"\s*(?:件|项|条)(?:政协委员|政协)?提案)")),
 ]
 # Statements of none: (key, pattern).
 ZERO_PATTERNS: list[tuple[str, re.Pattern]] = [

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
 import os
 import traceback
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 from extractors.arithmetic.checks import quality, run_checks
@@ -23,7 +23,7 @@ from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
 from extractors.records import EXTRACTOR_VERSION, Assembly, DocResult, RawDocument
-from extractors.sandbox import read_limited
+from extractors.sandbox import TRACEBACK_CHARS, can_sandbox, run_limited
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
 from extractors.template import expected_cells
@@ -39,22 +39,32 @@ def sha256(data: bytes) -> str:
 
 
 def _extract(fmt: str, data: bytes, name: str, settings: Settings) -> RawDocument:
-    """Run the reader; formats in `settings.sandboxed_formats` (PDF by default) in a child
-    process with a time and memory limit, so one that makes its parser run away is cut off
-    and reported (`too_large`) while the run goes on. A daemonic worker (Dask's) may not
-    start children: there the document is read in-process."""
-    module = reader_for(fmt)
-    if fmt in settings.sandboxed_formats and not multiprocessing.current_process().daemon:
-        return read_limited(module, data, name, settings)
-    return module.extract(data, name, settings=settings)
+    """Run the format's reader, here."""
+    return reader_for(fmt).extract(data, name, settings=settings)
+
+
+@cache
+def warm() -> None:
+    """Build the state every document needs once per process (the matcher's indexes, jieba's
+    dictionary, OpenCC), so that sandbox workers forked afterwards start with it."""
+    from extractors.labels.matching import _jieba, matcher
+    from extractors.labels.normalize import to_simplified
+
+    matcher("fuzzy")
+    _jieba()
+    to_simplified("預熱")
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,
                   settings: Settings = DEFAULT) -> DocResult:
-    """Extract one document's bytes into report, value and finding records."""
-    report_id = sha256(data)
+    """Extract one document's bytes into report, value and finding records.
+
+    A format in `settings.sandboxed_formats` (all four by default) is read, and its tables
+    assembled, in the sandbox worker (`extractors.sandbox`): over its time or memory limit
+    the report is `too_large`, and nothing a document does stops the run. A daemonic
+    process (a Dask worker) may not start the worker: there the document is read here."""
     report = {
-        "report_id": report_id, "source_path": source_path or name, "source_paths": [source_path or name],
+        "report_id": sha256(data), "source_path": source_path or name, "source_paths": [source_path or name],
         "source_url": None,
         "format": None, "format_detail": None, "template": None, "template_evidence": None,
         "year": None, "agency": None, "title": None, "status": "failed", "error": None,
@@ -65,21 +75,70 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
     try:
         fmt = fmt or sniff(data, name)
         report["format"] = fmt
+        result = _read_in_worker(data, report, fmt, name, settings) if fmt in settings.sandboxed_formats else None
+        if result is not None:
+            return result
+    except ExtractionError as exc:  # a document the sniffer refuses
+        report["status"], report["error"] = exc.status, str(exc)
+        return DocResult(report)
+    except Exception as exc:  # a bug or a library failure on this document: record it, keep the run going
+        return _failed(report, f"{name}: {type(exc).__name__}: {exc}")
+    try:
+        return read_document(data, report, fmt, name, settings)
+    except MemoryError:  # in-process, without the sandbox's cap: this process ran out
+        report["status"], report["error"] = "too_large", f"{name}: out of memory while reading it"
+        return DocResult(report)
+
+
+def _read_in_worker(data: bytes, report: dict, fmt: str, name: str, settings: Settings) -> DocResult | None:
+    """`read_document` in the sandbox worker; over a limit, the report says which. None where
+    no worker may be started (a daemonic process) or the system refuses one (a failed fork):
+    the caller reads the document in-process then."""
+    if not can_sandbox():
+        return None
+    warm()
+    try:
+        return run_limited(_READ_DOCUMENT, data, (report, fmt, name, settings), name, settings,
+                           reader=reader_for(fmt))
+    except ExtractionError as exc:  # over a limit (or the worker's own failure, with its traceback)
+        report["status"], report["error"] = exc.status, str(exc)
+        report["format_detail"] = getattr(exc, "detail", None)
+        return DocResult(report)
+    except OSError:
+        return None
+
+
+_READ_DOCUMENT = "extractors.pipeline:read_document"
+
+
+def read_document(data: bytes, report: dict, fmt: str, name: str, settings: Settings) -> DocResult:
+    """Read the document with its format's reader and assemble its records into `report`;
+    whatever goes wrong becomes the report's status (a MemoryError is raised, for the
+    sandbox to report against its cap)."""
+    try:
         doc = _extract(fmt, data, name, settings)
     except ExtractionError as exc:
         report["status"], report["error"] = exc.status, str(exc)
         return DocResult(report)
+    except MemoryError:
+        raise
     except Exception as exc:  # a bug or a library failure on this document: record it, keep the run going
-        report["status"] = "failed"
-        report["error"] = f"{name}: {type(exc).__name__}: {exc}"
-        report["format_detail"] = traceback.format_exc(limit=3)[-1000:]
-        return DocResult(report)
+        return _failed(report, f"{name}: {type(exc).__name__}: {exc}")
     try:
         return _finish(report, doc, settings)
+    except MemoryError:
+        raise
     except Exception as exc:  # a bug on this document must not stop the run: record it
         report["status"] = "failed"
         report["error"] = f"{name}: {type(exc).__name__} while reading the tables: {exc}"
         return DocResult(report)
+
+
+def _failed(report: dict, error: str) -> DocResult:
+    """The report of a document a bug stopped: its error and the traceback's tail."""
+    report["status"], report["error"] = "failed", error
+    report["format_detail"] = traceback.format_exc(limit=3)[-TRACEBACK_CHARS:]
+    return DocResult(report)
 
 
 def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> DocResult:

@@ -8,11 +8,16 @@ down to the readers, the matcher and the sandbox (no module globals).
     ValueError: Settings.scorer must be one of 'fuzzy', 'exact', not 'fuzzzy'
 
 The object is frozen and picklable, so it travels with a batch to a worker process or a
-Dask worker unchanged.
+Dask worker unchanged. A run of `ogi` builds it with `Settings.from_env()`, so these
+environment variables change it for one run: OGI_PDF_GEOMETRY (pdfium | pdfplumber), and
+the sandbox's per-document limits OGI_TIMEOUT_S (seconds, default 60), OGI_MEMORY_MB
+(default 1024) and OGI_SANDBOXED_FORMATS (comma-separated; empty: read every format
+in-process, without limits).
 """
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, fields, replace
 
@@ -20,25 +25,36 @@ SCORERS = ("fuzzy", "exact")  # fuzzy: the real matcher; exact: the baseline of 
 PDF_GEOMETRIES = ("pdfium", "pdfplumber")  # where the geometry of a PDF's table pages comes from
 SANDBOXABLE_FORMATS = ("txt", "html", "docx", "pdf")
 
-# Per-document limits of the reader sandbox (measured on this 2-core machine, one core,
-# pdfium geometry): hongze-2024 (5 pages) takes ~0.05 s of CPU, the 39-page bench-40-pages
-# fixture ~0.25 s, and even the slow pdfplumber geometry stays under 1 s for them. 60 s is
-# more than 100x the slowest real report and bounds a pathological file's cost in a batch.
+# Per-document limits of the sandbox worker (extractors.sandbox), which reads a document and
+# assembles its tables; override them per run (`Settings(timeout_s=..., memory_mb=...)`).
+# Time, measured on this 2-core machine: a whole document takes 0.03-0.3 s of CPU (hongze-2024
+# 0.24 s and the 39-page bench-40-pages fixture 0.30 s in a fresh process, pdfium geometry; the
+# slow pdfplumber geometry stays under 1 s). 60 s is more than 100x the slowest real report
+# and bounds a pathological file's cost in a batch.
 DEFAULT_TIMEOUT_S = 60.0
-# Memory: address space the sandboxed reader may add to what it had when it started
-# (RLIMIT_AS is set to the forked child's VmSize + this). Reading a report adds 5-7 MB of
-# address space (VmPeak - VmSize measured for hongze-2024 and bench-40-pages, with both
-# geometries); 1 GB is two orders of magnitude above that and far below the 24 GB machine,
-# so only a runaway parse (decompression bomb, huge inline image, pathological content
-# stream) reaches it.
+# Memory: address space the worker may add, per document, to what it has when the document
+# arrives (RLIMIT_AS = its size then + this). A document adds 1-10 MB (VmPeak - VmSize for
+# hongze-2024, bench-40-pages and the corpus' largest docx, html and pdf), the worker's first
+# PDF ~73 MB more (PDFium's set-up); 1 GB is two orders of magnitude above that and far
+# below the 24 GB machine, so only a runaway parse (decompression bomb, huge inline image,
+# pathological content stream, a 200 MB text file) reaches it.
 DEFAULT_MEMORY_MB = 1024
 # Input files larger than this are not read (a report is a few MB at most; 200 MB guards memory).
 DEFAULT_MAX_INPUT_BYTES = 200 * 1024 * 1024
-# Formats read in the sandbox by default: PDF, whose parser is the one seen to run away
-# (pdfplumber on pathological content streams). The other readers have their own size caps.
-DEFAULT_SANDBOXED = ("pdf",)
+# Formats read in the sandbox by default: all of them. Every reader has met input that makes
+# it (or the stages after it) run away: PDF content streams, a digit run for the regexes, a
+# 200 MB text file (7.1 GB of memory in-process); the long-lived worker costs ~0.3 ms a
+# document, not a fork (extractors.sandbox).
+DEFAULT_SANDBOXED = SANDBOXABLE_FORMATS
 # Environment variable that switches the PDF geometry for a manual cross-check run.
 GEOMETRY_ENV = "OGI_PDF_GEOMETRY"
+# Environment variables `Settings.from_env` reads: field -> (variable, how its text is read).
+ENV_VARS = {
+    "pdf_geometry": (GEOMETRY_ENV, str),
+    "timeout_s": ("OGI_TIMEOUT_S", float),
+    "memory_mb": ("OGI_MEMORY_MB", int),
+    "sandboxed_formats": ("OGI_SANDBOXED_FORMATS", lambda raw: tuple(f.strip() for f in raw.split(",") if f.strip())),
+}
 
 
 @dataclass(frozen=True)
@@ -60,7 +76,7 @@ class Settings:
                              f"not {self.pdf_geometry!r}")
         for name in ("timeout_s", "memory_mb", "max_input_bytes"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ValueError(f"Settings.{name} must be a positive number, not {value!r}")
         object.__setattr__(self, "sandboxed_formats", tuple(self.sandboxed_formats))
         unknown = [f for f in self.sandboxed_formats if f not in SANDBOXABLE_FORMATS]
@@ -76,10 +92,20 @@ class Settings:
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
-        """The defaults, with `OGI_PDF_GEOMETRY` from the environment, then `overrides`."""
+        """The defaults, with the variables of ENV_VARS that are set (and not empty, but for
+        OGI_SANDBOXED_FORMATS) from the environment, then `overrides`. A bad value is a
+        ValueError naming the variable."""
         env = {}
-        if os.environ.get(GEOMETRY_ENV):
-            env["pdf_geometry"] = os.environ[GEOMETRY_ENV]
+        for field, (var, read) in ENV_VARS.items():
+            raw = os.environ.get(var)
+            if raw is None or (not raw and field != "sandboxed_formats"):
+                continue
+            try:
+                env[field] = read(raw)
+                cls(**{field: env[field]})
+            except ValueError as exc:
+                raise ValueError(f"{var}={raw!r}: {exc}" if str(exc).startswith("Settings.")
+                                 else f"{var} must be a number, not {raw!r}") from None
         return cls(**{**env, **overrides})
 
 

@@ -288,32 +288,45 @@ def plan_execution(runner, todo: int, batch_size: int, processes: int | None) ->
 
 def warm_worker() -> None:
     """Build per-process state once: the matcher's indexes, jieba's dictionary, OpenCC."""
-    from extractors.labels.matching import _jieba, matcher
-    from extractors.labels.normalize import to_simplified
+    from extractors.pipeline import warm
 
-    matcher("fuzzy")
-    _jieba()
-    to_simplified("預熱")
+    warm()
 
 
 def _noop(_):
     return os.getpid()
 
 
+def _pool_worker_init(parent_pid: int) -> None:
+    """In each forked pool worker: die with the run (`extractors.sandbox.die_with_parent`),
+    so a killed run leaves no worker holding the dataset lock."""
+    from extractors.sandbox import die_with_parent
+
+    die_with_parent(parent_pid)
+
+
 class LocalPool:
     """Worker processes forked once per run, after the parent has built the matcher and
     loaded jieba, so each worker starts warm in milliseconds (copy-on-write). Prefect's own
     process runner spawns fresh interpreters that re-import everything (seconds each), which
-    cost more than it saved on these ~10 ms documents (benchmarks/RESULTS.md)."""
+    cost more than it saved on these ~10 ms documents (benchmarks/RESULTS.md). The workers
+    die with the parent, even when it is killed (SIGKILL): Linux's parent-death signal."""
 
     def __init__(self, workers: int):
+        import gc
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         warm_worker()
-        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
-        # Start every worker now, before any task thread exists that could hold a lock at fork time.
-        list(self.executor.map(_noop, range(workers)))
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                            initializer=_pool_worker_init, initargs=(os.getpid(),))
+        # Start every worker now, before any task thread exists that could hold a lock at fork time;
+        # with the parent's objects frozen, the workers' collectors leave them (and their pages) alone.
+        gc.freeze()
+        try:
+            list(self.executor.map(_noop, range(workers)))
+        finally:
+            gc.unfreeze()
 
     def run(self, fn, *args):
         return self.executor.submit(fn, *args).result()

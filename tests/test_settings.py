@@ -9,14 +9,14 @@ import pytest
 from reportgen import consistent_values, tab_split_report
 
 from extractors.errors import EmptyDocument
-from extractors.formats import pdf as pdf_reader
-from extractors.formats import txt as txt_reader
+from extractors.formats import READERS, reader_for
 from extractors.pipeline import process_bytes
-from extractors.settings import DEFAULT, Settings
+from extractors.settings import DEFAULT, ENV_VARS, Settings
 
 
 def test_the_defaults_are_what_a_plain_run_gets(monkeypatch):
-    monkeypatch.delenv("OGI_PDF_GEOMETRY", raising=False)
+    for var, _ in ENV_VARS.values():
+        monkeypatch.delenv(var, raising=False)
     assert Settings() == DEFAULT == Settings.from_env()
 
 
@@ -30,27 +30,29 @@ def test_by_default_labels_are_matched_fuzzily():
     assert rows == {"fuzzy": {"results.disclosed"}, "exact": {None}}
 
 
-def test_by_default_only_pdf_is_read_in_a_child_process(monkeypatch, tmp_path):
-    pids = {}
-
+def test_by_default_every_format_is_read_in_one_long_lived_worker(monkeypatch, tmp_path):
     def recording(fmt):
         def extract(data, name, settings=None):
-            pids[fmt] = os.getpid()
-            (tmp_path / fmt).write_text(str(os.getpid()))  # a sandboxed child reports through the file
+            (tmp_path / fmt).write_text(str(os.getpid()))  # the worker reports through the file
             raise EmptyDocument(f"{name}: stop here")
         return extract
 
-    monkeypatch.setattr(txt_reader, "extract", recording("txt"))
-    monkeypatch.setattr(pdf_reader, "extract", recording("pdf"))
-    assert process_bytes(b"text", "a.txt").report["error"] == "a.txt: stop here"
-    assert process_bytes(b"%PDF-1.4\n", "a.pdf").report["error"] == "a.pdf: stop here"
-    assert pids == {"txt": os.getpid()}  # the pdf reader ran elsewhere
-    assert int((tmp_path / "pdf").read_text()) != os.getpid()
+    for fmt in READERS:
+        monkeypatch.setattr(reader_for(fmt), "extract", recording(fmt))
+    for settings in (DEFAULT, Settings(sandboxed_formats=())):
+        for fmt in READERS:
+            assert process_bytes(b"x", f"a.{fmt}", fmt=fmt, settings=settings).report["error"] == f"a.{fmt}: stop here"
+        pids = {int((tmp_path / fmt).read_text()) for fmt in READERS}
+        if settings is DEFAULT:
+            assert len(pids) == 1 and os.getpid() not in pids  # one worker, not a child per document
+        else:
+            assert pids == {os.getpid()}
 
 
 @pytest.mark.parametrize("field,value", [
     ("scorer", "fuzzzy"), ("pdf_geometry", "pdfminer"), ("timeout_s", 0), ("memory_mb", -1),
     ("max_input_bytes", "big"), ("timeout_s", True), ("sandboxed_formats", ("pdf", "doc")),
+    ("timeout_s", float("nan")), ("memory_mb", float("inf")),
 ])
 def test_a_bad_value_is_rejected_by_name(field, value):
     with pytest.raises(ValueError, match=f"Settings.{field}"):
@@ -78,3 +80,25 @@ def test_settings_travel_to_worker_processes_unchanged():
     s = Settings(scorer="exact", timeout_s=5, sandboxed_formats=["pdf", "txt"])
     assert s.sandboxed_formats == ("pdf", "txt")
     assert pickle.loads(pickle.dumps(s)) == s
+
+
+def test_the_limits_can_be_changed_for_a_run_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OGI_TIMEOUT_S", "2.5")
+    monkeypatch.setenv("OGI_MEMORY_MB", "512")
+    monkeypatch.setenv("OGI_SANDBOXED_FORMATS", "pdf, docx")
+    s = Settings.from_env()
+    assert (s.timeout_s, s.memory_mb, s.sandboxed_formats) == (2.5, 512, ("pdf", "docx"))
+    monkeypatch.setenv("OGI_SANDBOXED_FORMATS", "")
+    assert Settings.from_env().sandboxed_formats == ()  # every format in-process
+
+
+@pytest.mark.parametrize("var,raw,message", [
+    ("OGI_TIMEOUT_S", "soon", "OGI_TIMEOUT_S must be a number, not 'soon'"),
+    ("OGI_MEMORY_MB", "-1", "OGI_MEMORY_MB='-1': Settings.memory_mb must be a positive number, not -1"),
+    ("OGI_SANDBOXED_FORMATS", "pdf,doc", "OGI_SANDBOXED_FORMATS='pdf,doc': Settings.sandboxed_formats: unknown"),
+])
+def test_a_bad_limit_in_the_environment_is_named(monkeypatch, var, raw, message):
+    monkeypatch.setenv(var, raw)
+    with pytest.raises(ValueError) as caught:
+        Settings.from_env()
+    assert str(caught.value).startswith(message)

@@ -18,9 +18,12 @@ ENUM_RE = re.compile(
 HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、．.]|[（(]\s*[一二三四五六七八九十]+\s*[)）])")
 # glyphs without a Unicode mapping: PDFium gives private-use code points or U+FFFD
 UNMAPPED_RE = re.compile("[\ue000-\uf8ff\ufffd]")
+# A page number line (- 3 -, 第3页, 3/12, Page 3 of 12). Possessive quantifiers (`*+`): the
+# blanks around the number may be read by three adjacent quantifiers, which backtracking
+# tried in every split (quadratic in a line's blanks); each blank can belong to one only.
 PAGE_NO_RE = re.compile(
-    r"^[\s\-—–_~·•.]*(?:第\s*)?\d{1,4}\s*(?:页)?(?:\s*[/／共]\s*\d{1,4}\s*页?)?[\s\-—–_~·•.]*$"
-    r"|^[\s\-—–]*(?:page|p\.)\s*\d+(?:\s*(?:of|/)\s*\d+)?[\s\-—–]*$",
+    r"^[\s\-—–_~·•.]*+(?:第\s*+)?\d{1,4}+\s*+(?:页)?(?:\s*+[/／共]\s*+\d{1,4}+\s*+页?)?[\s\-—–_~·•.]*+$"
+    r"|^[\s\-—–]*+(?:page|p\.)\s*+\d++(?:\s*+(?:of|/)\s*+\d++)?[\s\-—–]*+$",
     re.I,
 )
 

@@ -60,8 +60,12 @@ T4_HEADER_SPAN = 400
 _RUN_RE = re.compile(r"(?:[0-9.,+\-/—\t ]|万元|元|件)*")
 _NUMBERING_TAIL_RE = re.compile(r"\d\s*[.、]\s*$")
 _DIGIT_RE = re.compile(r"\d")
+# The first value after table 4's header, with the blanks before it. Only from the first
+# blank of a run, read possessively: else each blank of a long run rescans the rest (quadratic).
+_FIRST_VALUE_RE = re.compile(r"(?<![ \t])[ \t]*+[-+]?\d")
 
 _QUOTES = "\"“”'‘’「」『』"
+_QUOTE_PART = f"[{re.escape(_QUOTES)}]?"
 
 
 @cache
@@ -96,17 +100,24 @@ def _fuzzy(label: str) -> str:
             ch = label[i]
             i += 1
             if ch in _QUOTES:
-                parts.append(f"[{re.escape(_QUOTES)}]?")
+                parts.append(_QUOTE_PART)
             elif not ch.isspace():
                 parts.append(re.escape(ch))
-    return r"\s*".join(parts)
+    # Blanks before an optional quote are read possessively: with two `\s*` around it,
+    # backtracking would try every split of a long run of blanks between them (quadratic).
+    return "".join((r"\s*+" if p == _QUOTE_PART else r"\s*") + p if i else p for i, p in enumerate(parts))
 
 
 # ---- row labels ----------------------------------------------------------------------
 
 _NUMBER_PREFIX_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*、|\(\s*[一二三四五六七八九十]+\s*\)|(\d+)\s*[.、])\s*")
 _TRAILING_PAREN_RE = re.compile(r"\([^()]*\)\s*$")
-_CN_NUMBERING = r"(?:[一二三四五六七八九十]+\s*、|\(\s*[一二三四五六七八九十]+\s*\))\s*"
+# Chinese numbering before a label (三、 / (三)). It starts only at the first numeral of a
+# run (a match from a later numeral would also be one from the first, so only the first can
+# be the leftmost), and reads the numerals possessively: else a search rescans a long run of
+# numerals from each of them (quadratic).
+_CN_NUMBERING = (r"(?:(?<![一二三四五六七八九十])[一二三四五六七八九十]++\s*+、"
+                 r"|\(\s*+[一二三四五六七八九十]++\s*+\))\s*")
 
 
 @dataclass
@@ -297,7 +308,7 @@ class _Segmenter:
         # the run follows the last header word (总计 closes each header group)
         ends = [m.end() for m in _t4_header_re().finditer(self.folded, start, min(stop, start + T4_HEADER_SPAN))]
         pos = ends[-1] if ends else start
-        for m in re.finditer(r"[ \t]*[-+]?\d", self.folded[pos:stop]):
+        for m in _FIRST_VALUE_RE.finditer(self.folded[pos:stop]):
             a, b = _run_after(self.folded, pos + m.start(), stop)
             if _DIGIT_RE.search(self.folded[a:b]):
                 self.row("review_litigation", ALL_ROWS, None, a, b)
