@@ -79,3 +79,9 @@ def test_any_cjk_text_survives_parquet(tmp_path_factory, texts):
     path = tmp_path_factory.mktemp("pq") / "t.parquet"
     pq.write_table(pa.table({"raw_row_label": pa.array(texts, pa.string())}), path)
     assert pq.read_table(path).column("raw_row_label").to_pylist() == texts
+
+
+def test_simplification_is_idempotent_where_opencc_is_not():
+    # OpenCC t2s maps 薴 to 苧 and 苧 to 苎: one pass is not a fixed point (found by Hypothesis)
+    assert to_simplified("薴") == to_simplified(to_simplified("薴")) == "苎"
+    assert normalize_label("薴") == normalize_label(normalize_label("薴"))

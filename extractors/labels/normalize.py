@@ -35,11 +35,21 @@ def _t2s():
     return opencc.OpenCC("t2s")
 
 
+# OpenCC's t2s is not idempotent for a few characters (薴 → 苧 → 苎): converting again until
+# nothing changes makes it so. Two passes settle every character found; 3 is a safe bound.
+MAX_T2S_PASSES = 3
+
+
 def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (identity on simplified text)."""
+    """Traditional → simplified Chinese (identity on simplified text; idempotent)."""
     if not text or text.isascii():
         return text
-    return _t2s().convert(text)
+    out = _t2s().convert(text)
+    for _ in range(MAX_T2S_PASSES - 1):
+        if out == text:
+            break
+        text, out = out, _t2s().convert(out)
+    return out
 
 
 def halfwidth(text: str) -> str:
