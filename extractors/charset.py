@@ -54,7 +54,8 @@ DETECT_SAMPLE_BYTES = 200_000
 MIN_CJK_SHARE = 0.8
 
 # One <meta charset=...> / <meta http-equiv content="...; charset=..."> pattern.
-_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
+# [^<>]: a tag ends at the next "<" too, so unclosed <meta tags cost linear time, not quadratic.
+_META_CHARSET = re.compile(rb"<meta\b[^<>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:\-]+)", re.I)
 _XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9_.:\-]+)", re.I)
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),

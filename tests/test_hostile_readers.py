@@ -138,3 +138,25 @@ def test_a_long_run_costs_linear_time():
     cost(n)  # warm
     small, large = min(cost(n) for _ in range(3)), min(cost(4 * n) for _ in range(3))
     assert large < 8 * small  # four times the text: linear about 4 times the time, quadratic 16
+
+
+def test_headings_meta_charsets_and_nested_notes_cost_linear_time():
+    from extractors.charset import _META_CHARSET
+    from extractors.labels.normalize import strip_parenthetical
+    from extractors.template.headings import find_headings
+
+    def cost(n: int) -> float:
+        t0 = time.perf_counter()
+        find_headings("四、行政复议" + " " * n + "x" + "五、" + " " * n)
+        _META_CHARSET.search(b"<meta " * (n // 6))
+        strip_parenthetical("(" * (n // 2) + ")" * (n // 2))
+        return time.perf_counter() - t0
+
+    n = 20_000
+    cost(n)  # warm
+    small, large = min(cost(n) for _ in range(3)), min(cost(4 * n) for _ in range(3))
+    assert large < 8 * small  # four times the input: linear about 4 times the time, quadratic 16
+    assert find_headings("四、政府信息公开行政复议 和 行政诉讼情况 五、 政府信息公开工作 存在的主要问题").keys() \
+        == {"review_litigation", "problems"}
+    assert strip_parenthetical("规章(设区的市（含自治州）应提供)x)") == "规章x)"
+    assert _META_CHARSET.search(b'<meta http-equiv="Content-Type" content="text/html; charset=gbk">').group(1) == b"gbk"

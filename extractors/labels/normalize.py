@@ -136,10 +136,22 @@ def normalize_label(text: str) -> str:
     return t.strip(":：;；,，。.、")
 
 
+_OPEN, _CLOSE = "(（", ")）"
+
+
 def strip_parenthetical(text: str) -> str:
-    """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章."""
-    prev = None
-    while prev != text:
-        prev = text
-        text = re.sub(r"[(（][^()（）]*[)）]", "", text)
-    return text
+    """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章. Nested notes go whole, an
+    unmatched bracket stays; one pass with a stack (linear however deep the nesting)."""
+    if not any(ch in _CLOSE for ch in text):
+        return text
+    out: list[str] = []
+    opened: list[int] = []  # where each still-open bracket stands in `out`
+    for ch in text:
+        if ch in _OPEN:
+            opened.append(len(out))
+            out.append(ch)
+        elif ch in _CLOSE and opened:
+            del out[opened.pop():]
+        else:
+            out.append(ch)
+    return "".join(out)

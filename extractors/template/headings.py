@@ -18,9 +18,11 @@ HEADINGS = {
     "active_disclosure": r"[二2]\s*[、.,]\s*主\s*动\s*公\s*开\s*政\s*府\s*信\s*息\s*情\s*况",
     "applications": r"[三3]\s*[、.,]\s*收\s*到\s*和\s*处\s*理\s*政\s*府\s*信\s*息\s*公\s*开\s*申\s*请\s*情\s*况",
     # 四、政府信息公开行政法复议、行政诉讼情况 (pingtan-2022 typo), 行政复议及行政诉讼
-    "review_litigation": r"[四4]\s*[、.,]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?行\s*政\s*(?:法\s*)?复\s*议\s*[、,和及与]?\s*行\s*政\s*诉\s*讼\s*(?:的\s*)?情\s*况",
-    "problems": r"[五5]\s*[、.,]\s*(?:政府信息公开工作)?\s*存\s*在\s*的\s*主\s*要\s*问\s*题",
+    "review_litigation": r"[四4]\s*[、.,]\s*(?:政\s*府\s*信\s*息\s*公\s*开\s*)?行\s*政\s*(?:法\s*)?复\s*议\s*+(?:[、,和及与]\s*+)?行\s*政\s*诉\s*讼\s*(?:的\s*)?情\s*况",
+    "problems": r"[五5]\s*[、.,]\s*+(?:政府信息公开工作\s*+)?存\s*在\s*的\s*主\s*要\s*问\s*题",
 }
+# Blanks around an optional word are matched possessively (\s*+), so a long run of blanks
+# costs linear time: two plain \s* around an optional part would share the run quadratically.
 _COMPILED = {name: re.compile(rx) for name, rx in HEADINGS.items()}
 
 
