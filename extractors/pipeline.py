@@ -46,13 +46,20 @@ def _extract(fmt: str, data: bytes, name: str, settings: Settings) -> RawDocumen
 @cache
 def warm() -> None:
     """Build the state every document needs once per process (the matcher's indexes, jieba's
-    dictionary, OpenCC), so that sandbox workers forked afterwards start with it."""
+    dictionary, OpenCC, the template rules, the PDF reader's vocabulary), so that sandbox
+    workers forked afterwards start with it."""
+    from extractors.formats.pdf import warm as warm_pdf
     from extractors.labels.matching import _jieba, matcher
     from extractors.labels.normalize import to_simplified
+    from extractors.narrative import narrative_schema
+    from extractors.template import rules
 
     matcher("fuzzy")
     _jieba()
     to_simplified("預熱")
+    rules()  # the template rules' YAML, parsed and validated once
+    narrative_schema()
+    warm_pdf()  # the PDF reader's vocabulary and patterns
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,

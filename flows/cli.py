@@ -36,6 +36,7 @@ from flows.crawl import (
     DEFAULT_TIMEZONE,
     FLOW_NAME,
 )
+from flows.reaper import start_reaper
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 EXIT_NOTHING_FETCHED = EXIT_NOTHING_READ  # `ogi crawl`: no URL could be fetched at all
@@ -321,12 +322,18 @@ COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
             "crawl": cmd_crawl, "serve": cmd_serve}
 
 
+REAPED_COMMANDS = ("extract", "eval", "crawl", "serve")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         Settings.from_env()  # a bad OGI_PDF_GEOMETRY is a usage error, named before any work
     except ValueError as exc:
         return _error(str(exc), EXIT_USAGE)
+    # Commands that start processes (workers, Prefect's temporary server) get a reaper that
+    # kills what is left of them if this process is killed (flows/reaper.py).
+    reaper = start_reaper() if args.command in REAPED_COMMANDS else None
     try:
         return COMMANDS[args.command](args)
     except KeyboardInterrupt:
@@ -338,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
         detail = f" (details in {log})" if log is not None and log.exists() else " (set OGI_DEBUG=1 for the traceback)"
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         return _error(f"the run failed: {type(exc).__name__}: {first}{detail}", EXIT_NOTHING_READ)
+    finally:
+        if reaper is not None:
+            reaper.stop()
 
 
 if __name__ == "__main__":
