@@ -15,6 +15,7 @@ into a `TableState`; rows whose numbers ran together are solved at the end
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractors.arithmetic.digits import ALL_ROWS
 from extractors.labels.matching import CROSS_TABLE_SCORE, Match, matcher
@@ -22,17 +23,15 @@ from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
-from extractors.tables.cells import clean
+from extractors.tables.cells import BLANK_TEXT, text_kind
 from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
-from extractors.tables.state import FusedRun, TableState
+from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
 from extractors.template import (
     detect_template,
     header_table,
     heading_section,
     is_caption,
     one_row_layout,
-    row_allowed,
-    row_sum_positions,
     rules,
 )
 from schemas import TABLES
@@ -40,6 +39,10 @@ from schemas import TABLES
 # The table printed as one row of unlabelled cells (template-rules.yaml `layouts`: table 4's
 # three canonical rows side by side). An unlabelled row that wide is that table.
 ONE_ROW_TABLE = "review_litigation"
+# Distinct text rows and header rows whose section is remembered. Headings and header rows
+# are the same few hundred texts in every report; narrative lines pass through once and
+# age out. 8192 lines of a few hundred characters: a few MB at most.
+HEADING_CACHE_SIZE = 8192
 
 
 def document_text(doc: RawDocument) -> str:
@@ -77,7 +80,8 @@ class TableWalker:
         return self.state
 
     def _text_row(self, row: Row) -> None:
-        sec = heading_section(row.text)
+        text = row.text
+        sec = _heading(text)
         if sec:
             if sec != "end":
                 self.state.enter(sec)
@@ -85,7 +89,7 @@ class TableWalker:
                 self.state.section = sec
             return
         # A caption line between table blocks (第二十条第（五）项) keeps us in table 2.
-        if self.section is None and is_caption(row.text):
+        if self.section is None and is_caption(text):
             self.state.enter("active_disclosure")
 
     def _table_row(self, row: Row) -> None:
@@ -106,17 +110,17 @@ class TableWalker:
             return
         raw_label = "/".join(t.replace("\n", "") for t in label_texts)
         match = self._match(label_texts)
-        if match and not any(clean(c.text) for c in values) \
-                and len(values) < len(self.s.columns(match.table, match.key, self.template)):
-            # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
-            self._header_row(labels)
-            return
         if match is None:
             self.state.store_unmatched(raw_label, values, "unmatched_label",
                                        f"row label {raw_label!r} matches no canonical row")
             return
+        plan = row_plan(match.table, match.key, self.template)
+        if len(values) < len(plan.columns) and all(text_kind(c.text) == BLANK_TEXT for c in values):
+            # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
+            self._header_row(labels)
+            return
         self.state.enter(match.table)
-        self._place(match.table, match.key, match.score, raw_label, values, grid)
+        self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
 
     def _match(self, label_texts: list[str]) -> Match | None:
         leaf = label_texts[-1]
@@ -136,11 +140,10 @@ class TableWalker:
         texts = dedupe([c.text for c in labels if c.text])
         if not texts:
             return
-        joined = squash_spaces(normalize_text("".join(texts)))
-        if heading_section(joined) in TABLES and len(texts) == 1:
-            self.state.enter(heading_section(joined))
+        heading, table = _header_tables(tuple(texts))
+        if heading in TABLES and len(texts) == 1:
+            self.state.enter(heading)
             return
-        table = header_table(joined)
         if table and self.section != table:
             self.state.enter(table)
         if self.section in TABLES:
@@ -150,7 +153,7 @@ class TableWalker:
                     self.state.col_labels[self.section].setdefault(cm.key, t)
 
     def _unlabelled_row(self, values: list[Cell], grid: bool) -> None:
-        if not any(clean(c.text) for c in values):
+        if all(text_kind(c.text) == BLANK_TEXT for c in values):
             # An all-blank grid row: table 4's data row in a blank form, else spacing.
             if self.section == ONE_ROW_TABLE and len(values) >= self.one_row_width \
                     and (ONE_ROW_TABLE, self.one_row_keys[0][0]) not in self.state.seen:
@@ -188,16 +191,16 @@ class TableWalker:
         self.state.store_placed(ONE_ROW_TABLE, keys, placed, cells, None, 1.0, labels)
 
     def _place(self, table: str, key: str, score: float, raw_label: str | None,
-               values: list[Cell], grid: bool) -> None:
+               values: list[Cell], grid: bool, plan: RowPlan | None = None) -> None:
         if not self.state.claim(table, key):
             self.state.store_unmatched(raw_label, values, "duplicate_row",
                                        f"{table}.{key} printed a second time (label {raw_label!r}); stored unmatched")
             return
-        if not row_allowed(table, key, self.template):
+        plan = plan or row_plan(table, key, self.template)
+        if not plan.allowed:
             self.state.findings.append(Finding("row_not_in_template", "info",
                                                f"{table}.{key} is not part of template {self.template}", table, key))
-        cols = self.s.columns(table, key, self.template)
-        n = len(cols)
+        n = len(plan.columns)
         cells = _fit(trim(values, grid), n, grid, table)
         if len(cells) > n:
             self.state.findings.append(Finding("extra_cells", "warning",
@@ -206,9 +209,8 @@ class TableWalker:
                                                detail={"printed": [c.text for c in cells]}))
             placed = [None] * n
         else:
-            placed = placement(cells, n, row_sum_positions(table, [c.key for c in cols]))
-        keys = [(key, c.key) for c in cols]
-        self.state.store_placed(table, keys, placed, cells, raw_label, score, None)
+            placed = placement(cells, n, plan.sums)
+        self.state.store_placed(table, plan.keys, placed, cells, raw_label, score, None, plan.units)
 
     # ---- fused digit runs (flattened text) ----------------------------------------------
     def _fused_row(self, row: Row, labels: list[Cell], fused: list[Cell]) -> None:
@@ -243,13 +245,27 @@ class TableWalker:
         self.fused.setdefault(table, {})[key] = run
 
 
+@lru_cache(maxsize=HEADING_CACHE_SIZE)
+def _heading(text: str) -> str | None:
+    """`heading_section` of a text row, memoised (headings repeat in every report)."""
+    return heading_section(text)
+
+
+@lru_cache(maxsize=HEADING_CACHE_SIZE)
+def _header_tables(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(the table a header row's joined text opens as a heading, the table its content words
+    name): memoised per distinct header row (they repeat in every report of a template)."""
+    joined = squash_spaces(normalize_text("".join(texts)))
+    return heading_section(joined), header_table(joined)
+
+
 def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
     """Drop what a row prints beyond its n columns when it is layout, not values."""
     if len(cells) > n:
         if grid or table == "active_disclosure":
             # Structured grids: a table-2 row fills from the left; tables 3/4 from the right.
             extra = cells[n:] if table == "active_disclosure" else cells[:-n]
-            if all(not clean(c.text) for c in extra):
+            if all(text_kind(c.text) == BLANK_TEXT for c in extra):
                 cells = cells[:n] if table == "active_disclosure" else cells[-n:]
     if grid and len(cells) > n:
         # A value cell merged across grid columns (gb2021's one-column rows of table 2 span
