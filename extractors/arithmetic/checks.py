@@ -101,11 +101,12 @@ def run_checks(values: list[Value], findings: list[Finding], template: str | Non
     printed: dict[str, set[str]] = {}
     for table, row, _col in cell:
         printed.setdefault(table, set()).add(row)
+    nums = {k: _num(v) for k, v in cell.items()}  # None: not a number (unreadable)
     out: list[Finding] = []
     summary = CheckSummary(suspected=[])
     for table in _identity_tables():
         for ident, eq, keys in _table_equations(table, frozenset(printed.get(table, ())), template):
-            finding = _evaluate(ident, eq, keys, cell, doubtful_rows, summary)
+            finding = _evaluate(ident, eq, keys, cell, nums, doubtful_rows, summary)
             if finding:
                 out.append(finding)
     return out, summary
@@ -117,19 +118,19 @@ def _involved(eq: Equation) -> tuple[CellKey, ...]:
     return (*eq.printed, *eq.expected) if eq.form == "sum" else (*eq.expected, *eq.printed)
 
 
-def _evaluate(ident: Identity, eq: Equation, keys: tuple[CellKey, ...], cell, doubtful_rows,
+def _evaluate(ident: Identity, eq: Equation, keys: tuple[CellKey, ...], cell, nums, doubtful_rows,
               summary: CheckSummary) -> Finding | None:
     """Count one equation as passed, failed or not evaluated; the finding when it fails.
-    `keys` are the cells it involves (`_involved(eq)`)."""
-    got = [cell.get(k) for k in keys]
-    if all(v is None for v in got):
+    `keys` are the cells it involves (`_involved(eq)`), `nums` each cell's number (`_num`)."""
+    if not any(k in cell for k in keys):
         return None  # the table (or row) is not printed at all
-    nums = {k: _num(v) for k, v in zip(keys, got, strict=True)}
-    if None in nums.values():
+    parts = [nums.get(k) for k in eq.expected]
+    totals = [nums.get(k) for k in eq.printed]
+    if None in parts or None in totals:
         summary.not_evaluated += 1
         return None
-    expected = sum(nums[k] for k in eq.expected)
-    printed = sum(nums[k] for k in eq.printed)
+    expected = sum(parts)
+    printed = sum(totals)
     # the scale of the tolerance: a sum's printed total, a balance's left side
     scale = printed if eq.form == "sum" else expected
     if abs(expected - printed) <= TOLERANCE * max(1.0, abs(scale)):
