@@ -57,24 +57,25 @@ def to_simplified(text: str) -> str:
 #   punctuation that has no compatibility form). NFKC keeps them, and text before and
 #   after one normalises independently. tests/test_matching.py checks each property
 #   against `unicodedata` for every character of these ranges.
-# * _WIDE: characters whose NFKC form is ASCII on their own (full-width forms, typographic
-#   spaces): also a boundary before them (their ASCII form never joins what precedes it).
+# * _WIDE: characters whose NFKC form is one ASCII character (full-width forms, typographic
+#   spaces): a boundary too (their ASCII form never joins what precedes it), so each is
+#   replaced on its own.
 # Anything else (a combining mark, ①, ㎡, …) is normalised together with the character
-# before it, up to the next stable or wide character.
+# before it, up to the next stable or wide character (_NFKC_PIECE_RE).
 _NFKC_STABLE = (
     "\x00-\x7f\u00b7\u00d7\u00f7\u2010\u2013-\u2016\u2018\u2019\u201c\u201d\u2020-\u2022\u2030"
     "\u3001-\u3003\u3005-\u3011\u3014-\u301b\u3400-\u4dbf\u4e00-\u9fff"
 )
 _WIDE = {ch: unicodedata.normalize("NFKC", ch)
          for ch in map(chr, (0x00A0, *range(0x2000, 0x200B), 0x3000, *range(0xFF01, 0xFF5F)))
-         if unicodedata.normalize("NFKC", ch).isascii() and unicodedata.normalize("NFKC", ch) != ch}
+         if len(unicodedata.normalize("NFKC", ch)) == 1 and unicodedata.normalize("NFKC", ch).isascii()}
 _WIDE_CLASS = "".join(map(re.escape, _WIDE))
-_NFKC_PIECE_RE = re.compile(f"[\\s\\S]?[^{_NFKC_STABLE}{_WIDE_CLASS}]+|[{_WIDE_CLASS}]")
+_WIDE_RE = re.compile(f"[{_WIDE_CLASS}]")
+_NFKC_PIECE_RE = re.compile(f"[\\s\\S]?[^{_NFKC_STABLE}{_WIDE_CLASS}]+")
 
 
 def _nfkc_piece(m: re.Match) -> str:
-    piece = m.group()
-    return _WIDE.get(piece) or unicodedata.normalize("NFKC", piece)
+    return unicodedata.normalize("NFKC", m.group())
 
 
 def halfwidth(text: str) -> str:
@@ -82,7 +83,11 @@ def halfwidth(text: str) -> str:
     ``unicodedata.normalize("NFKC", text)``, computed piece by piece (see above)."""
     if text.isascii():
         return text
-    return _NFKC_PIECE_RE.sub(_nfkc_piece, text)
+    if _NFKC_PIECE_RE.search(text):
+        text = _NFKC_PIECE_RE.sub(_nfkc_piece, text)
+    for ch in set(_WIDE_RE.findall(text)):  # the few distinct ones a text prints, each once
+        text = text.replace(ch, _WIDE[ch])
+    return text
 
 
 # Dashes printed for a minus sign that NFKC leaves alone, folded to "-" by `fold_width`
