@@ -15,7 +15,7 @@ into a `TableState`; rows whose numbers ran together are solved at the end
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from extractors.arithmetic.digits import ALL_ROWS
 from extractors.labels.matching import CROSS_TABLE_SCORE, Match, matcher
@@ -46,8 +46,9 @@ HEADING_CACHE_SIZE = 8192
 
 
 def document_text(doc: RawDocument) -> str:
-    """The text the template is told from: the document's text and every row's."""
-    return doc.text + "\n" + "\n".join(r.text for r in doc.rows)
+    """The text the template is told from: the document's text and every row's
+    (`Row.text`, its cells joined by spaces)."""
+    return doc.text + "\n" + "\n".join([" ".join([c.text for c in r.cells]) for r in doc.rows])
 
 
 class TableWalker:
@@ -61,7 +62,7 @@ class TableWalker:
         self.s = self.state.schema
         # table → row key → fused run, solved at the end
         self.fused: dict[str, dict[str, FusedRun]] = {}
-        self.one_row_keys, self.one_row_sums = one_row_layout(ONE_ROW_TABLE, self.template)
+        self.one_row_keys, self.one_row_sums = _one_row_layout(ONE_ROW_TABLE, self.template)
         self.one_row_width = len(self.one_row_keys)
 
     @property
@@ -80,7 +81,7 @@ class TableWalker:
         return self.state
 
     def _text_row(self, row: Row) -> None:
-        text = row.text
+        text = row.cells[0].text if len(row.cells) == 1 else row.text  # (a text row's one cell)
         sec = _heading(text)
         if sec:
             if sec != "end":
@@ -98,8 +99,9 @@ class TableWalker:
         if len(cells) == 1 and not cells[0].fused:
             cells = split_label_value(cells[0]) or cells
         labels, values = split_row(cells, grid)
-        if any(c.fused for c in cells):
-            self._fused_row(row, labels, [c for c in cells if c.fused])
+        fused = [c for c in cells if c.fused]
+        if fused:
+            self._fused_row(row, labels, fused)
             return
         if not values:
             self._header_row(labels)
@@ -243,6 +245,12 @@ class TableWalker:
     def _keep_fused(self, table: str, key: str, run: FusedRun) -> None:
         self.state.enter(table)
         self.fused.setdefault(table, {})[key] = run
+
+
+@cache
+def _one_row_layout(table: str, template: str):
+    """`one_row_layout`, worked out once per template (the walker only reads it)."""
+    return one_row_layout(table, template)
 
 
 @lru_cache(maxsize=HEADING_CACHE_SIZE)

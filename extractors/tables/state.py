@@ -122,8 +122,12 @@ class TableState:
         """placed[i] is the Cell for keys[i] = (row, column), or None (unreadable), or a
         ParsedValue (pinned by the arithmetic). `row_labels` names each row's label when
         one printed row holds several canonical rows, else `raw_label` is the label.
-        `units[i]` is the unit of keys[i]'s column (`RowPlan.units`; looked up when None)."""
+        `units[i]` is the unit of keys[i]'s column (`RowPlan.units`; looked up when None).
+
+        The loop is the assembler's per-cell hot path: a printed cell becomes its `Value`
+        here directly (what `add` does, without the call)."""
         raw_cols = self.col_labels[table]
+        append = self.values.append
         first = cells[0] if cells else None  # where an inferred or unreadable value is said to be
         doubtful = False  # some cell inferred or unreadable: a placement finding follows
         for i, (row, col) in enumerate(keys):
@@ -131,7 +135,12 @@ class TableState:
             p = placed[i]
             if isinstance(p, Cell):
                 unit = units[i] if units is not None else self.unit(table, row, col)
-                self._store_printed(table, row, col, p, unit, label, raw_cols.get(col), score)
+                text = p.text
+                pv = parse_value(text, unit)
+                append(Value(table, row, col, pv.value, pv.kind, text, label, raw_cols.get(col), score,
+                             p.page, p.table, p.row, p.col))
+                if pv.kind == "unreadable" or (pv.unit and pv.unit != unit):
+                    self._cell_finding(table, row, col, text, pv)
                 continue
             doubtful = True
             if p is None:
@@ -140,18 +149,16 @@ class TableState:
         if doubtful:
             self._placement_findings(table, keys, placed, cells)
 
-    def _store_printed(self, table, row, col, cell: Cell, unit, label, raw_col, score) -> None:
-        """A value read from a printed cell, with a finding when it is not a number or
-        carries a unit its column does not have."""
-        pv = parse_value(cell.text, unit)
-        self.add(table, row, col, pv, cell.text, label, raw_col, score, cell)
+    def _cell_finding(self, table, row, col, text: str, pv: ParsedValue) -> None:
+        """The finding on a printed cell that is not a number, or carries a unit its column
+        does not have."""
         if pv.kind == "unreadable":
             self.findings.append(Finding("unreadable_value", "warning",
-                                         f"cell {cell.text!r} is not a number", table, row, col,
-                                         detail={"raw": cell.text}))
-        elif pv.unit and pv.unit != unit:
+                                         f"cell {text!r} is not a number", table, row, col,
+                                         detail={"raw": text}))
+        else:
             self.findings.append(Finding("unit_in_cell", "info",
-                                         f"cell printed with unit {pv.unit!r}: {cell.text!r}", table, row, col))
+                                         f"cell printed with unit {pv.unit!r}: {text!r}", table, row, col))
 
     def _placement_findings(self, table, keys, placed, cells) -> None:
         """A finding when some cells were pinned by the arithmetic or could not be placed."""
