@@ -29,7 +29,7 @@ _HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+\s*[�
 def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     text, encoding = decode_text(data, name)
     text = _BOOKMARK_RE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not text.strip():
+    if not text or text.isspace():  # (isspace: no copy of the text, as strip() makes)
         raise EmptyDocument(f"{name}: the text holds only whitespace")
     lines = text.split("\n")
     style = detect_style(lines, text)
