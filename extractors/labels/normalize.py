@@ -205,10 +205,15 @@ def normalize_label(text: str) -> str:
     return t.strip(":：;；,，。.、")
 
 
+_PARENTHETICAL_RE = re.compile(r"[(（][^()（）]*[)）]")
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def strip_parenthetical(text: str) -> str:
-    """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章."""
+    """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章. (Memoised: the matcher
+    asks it of one printed label once per candidate label.)"""
     prev = None
     while prev != text:
         prev = text
-        text = re.sub(r"[(（][^()（）]*[)）]", "", text)
+        text = _PARENTHETICAL_RE.sub("", text)
     return text
