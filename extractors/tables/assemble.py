@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from extractors.arithmetic.digits import ALL_ROWS
-from extractors.labels.matching import CROSS_TABLE_SCORE, Match, matcher
+from extractors.labels.matching import CROSS_TABLE_SCORE, LabelMatcher, Match, matcher
 from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
@@ -57,6 +58,7 @@ class TableWalker:
     def __init__(self, doc: RawDocument, template: str | None, settings: Settings = DEFAULT):
         self.doc = doc
         self.template = template or rules().fallback_template
+        self.scorer = settings.scorer
         self.m = matcher(settings.scorer)
         self.state = TableState(self.template)
         self.s = self.state.schema
@@ -106,17 +108,15 @@ class TableWalker:
         if not values:
             self._header_row(labels)
             return
-        label_texts = dedupe([c.text for c in labels])
-        if not label_texts:
+        label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
+        if label is None:
             self._unlabelled_row(values, grid)
             return
-        raw_label = "/".join(t.replace("\n", "") for t in label_texts)
-        match = self._match(label_texts)
+        raw_label, match, plan = label
         if match is None:
             self.state.store_unmatched(raw_label, values, "unmatched_label",
                                        f"row label {raw_label!r} matches no canonical row")
             return
-        plan = row_plan(match.table, match.key, self.template)
         if len(values) < len(plan.columns) and all(text_kind(c.text) == BLANK_TEXT for c in values):
             # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
             self._header_row(labels)
@@ -125,18 +125,7 @@ class TableWalker:
         self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
 
     def _match(self, label_texts: list[str]) -> Match | None:
-        leaf = label_texts[-1]
-        tables = [self.section] if self.section in TABLES else []
-        for table in tables:
-            m = self.m.match_row(leaf, table)
-            if m is None and len(label_texts) > 1:
-                m = self.m.match_row("".join(label_texts[-2:]), table)
-            if m:
-                return m
-        m = self.m.match_row(leaf)
-        if m and (not tables or m.score >= CROSS_TABLE_SCORE):
-            return m
-        return None
+        return match_label(self.m, label_texts, self.section)
 
     def _header_row(self, labels: list[Cell]) -> None:
         texts = dedupe([c.text for c in labels if c.text])
@@ -245,6 +234,51 @@ class TableWalker:
     def _keep_fused(self, table: str, key: str, run: FusedRun) -> None:
         self.state.enter(table)
         self.fused.setdefault(table, {})[key] = run
+
+
+def match_label(m: LabelMatcher, label_texts: list[str] | tuple[str, ...], section: str | None) -> Match | None:
+    """The canonical row a row's label cells name: the leaf label (or the last two cells
+    joined) in the current table, else anywhere when the match is sure enough to move there."""
+    leaf = label_texts[-1]
+    tables = [section] if section in TABLES else []
+    for table in tables:
+        match = m.match_row(leaf, table)
+        if match is None and len(label_texts) > 1:
+            match = m.match_row("".join(label_texts[-2:]), table)
+        if match:
+            return match
+    match = m.match_row(leaf)
+    if match and (not tables or match.score >= CROSS_TABLE_SCORE):
+        return match
+    return None
+
+
+class RowLabel(NamedTuple):
+    """How a row's label cells read: the label as stored, its canonical row (None: no
+    match) and that row's `RowPlan`."""
+
+    raw_label: str
+    match: Match | None
+    plan: RowPlan | None
+
+
+# Distinct (label cells, section, template, scorer) whose reading is remembered: the
+# templates' row labels in the variants reports print them, per table, a few thousand.
+LABEL_CACHE_SIZE = 16_384
+
+
+@lru_cache(maxsize=LABEL_CACHE_SIZE)
+def _read_label(texts: tuple[str, ...], section: str | None, template: str, scorer: str) -> RowLabel | None:
+    """A row's label cells read once per distinct printing (labels repeat in every report):
+    None when they hold no label once blanks and repeats are dropped."""
+    label_texts = dedupe(list(texts))
+    if not label_texts:
+        return None
+    raw_label = "/".join(t.replace("\n", "") for t in label_texts)
+    match = match_label(matcher(scorer), label_texts, section)
+    if match is None:
+        return RowLabel(raw_label, None, None)
+    return RowLabel(raw_label, match, row_plan(match.table, match.key, template))
 
 
 @cache
