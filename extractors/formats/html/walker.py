@@ -124,7 +124,7 @@ class HtmlWalker:
         `nested=False`: the table holds no table (its cells need no search for one)."""
         index = self.table_count
         self.table_count += 1
-        spans = [[(span_of(c, "colspan", MAX_COLSPAN), span_of(c, "rowspan", MAX_ROWSPAN)) for c in cs] for cs in cells]
+        spans = [[_spans(c) for c in cs] for cs in cells]
         width = max(1, max(sum(cs for cs, _ in row) for row in spans))
         if len(cells) * width > MAX_TABLE_CELLS:
             self.skipped.append(f"table {index}: {len(cells)} rows x {width} columns exceeds {MAX_TABLE_CELLS} cells")
@@ -159,6 +159,13 @@ def _span(text: str, colspan: int, rowspan: int) -> Span:
 @lru_cache(maxsize=SPAN_CACHE_SIZE)
 def _short_span(text: str, colspan: int, rowspan: int) -> Span:
     return Span(text, colspan=colspan, rowspan=rowspan)
+
+
+def _spans(td) -> tuple[int, int]:
+    """(colspan, rowspan) of a cell, clamped (`span_of`); most cells have neither."""
+    if td.get("colspan") is None and td.get("rowspan") is None:
+        return 1, 1
+    return span_of(td, "colspan", MAX_COLSPAN), span_of(td, "rowspan", MAX_ROWSPAN)
 
 
 def _is_layout(table, trs: list, cells: list[list]) -> bool:
