@@ -177,7 +177,15 @@ class LabelMatcher:
     def score_row(self, label: str, table: str, key: str) -> float:
         """The score of a printed label for one row of `table`, as `match_row(label, table)`
         ranks it (same candidates, numbering penalty and rounding): for a row a reader
-        already identified. 0.0 when the row has no candidates."""
+        already identified. 0.0 when the row has no candidates. Memoised like `match_row`."""
+        ck = ("score", label, table, key)
+        if ck not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[ck] = self._score_row(label, table, key)
+        return self._cache[ck]
+
+    def _score_row(self, label: str, table: str, key: str) -> float:
         for sc, cand in self._ranked(label, self.rows[table]):
             if cand.key == key:
                 return round(sc, 4)
@@ -189,8 +197,11 @@ class LabelMatcher:
         return ranked[0][0] if ranked else 0.0
 
     def match_column(self, label: str, table: str) -> Match | None:
+        """Best canonical column for a printed header label of `table` (memoised)."""
         ck = ("column", label, table)
         if ck not in self._cache:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
             self._cache[ck] = self._match_column(label, table)
         return self._cache[ck]
 
