@@ -70,6 +70,10 @@ def _jieba():
 CACHE_SIZE = 65_536
 
 
+# What `dict.get` returns for a label not memoised yet (None is a memoised "no match").
+_MISSING = object()
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def _words(text: str) -> str:
     return " ".join(_jieba().lcut(text))
@@ -152,11 +156,10 @@ class LabelMatcher:
     def match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label (memoised; see `_match_row`)."""
         ck = (label, table, keys)
-        if ck not in self._cache:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[ck] = self._match_row(label, table, keys)
-        return self._cache[ck]
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._match_row(label, table, keys))
+        return found
 
     def _match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label, searching `table` (or all tables).
@@ -179,11 +182,10 @@ class LabelMatcher:
         ranks it (same candidates, numbering penalty and rounding): for a row a reader
         already identified. 0.0 when the row has no candidates. Memoised like `match_row`."""
         ck = ("score", label, table, key)
-        if ck not in self._cache:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[ck] = self._score_row(label, table, key)
-        return self._cache[ck]
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._score_row(label, table, key))
+        return found
 
     def _score_row(self, label: str, table: str, key: str) -> float:
         for sc, cand in self._ranked(label, self.rows[table]):
@@ -199,11 +201,17 @@ class LabelMatcher:
     def match_column(self, label: str, table: str) -> Match | None:
         """Best canonical column for a printed header label of `table` (memoised)."""
         ck = ("column", label, table)
-        if ck not in self._cache:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[ck] = self._match_column(label, table)
-        return self._cache[ck]
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._match_column(label, table))
+        return found
+
+    def _remember(self, ck: tuple, result):
+        """Store a memoised result (the memo starts afresh when it holds CACHE_SIZE)."""
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[ck] = result
+        return result
 
     def _match_column(self, label: str, table: str) -> Match | None:
         ranked = self._ranked(label, self.columns[table])
