@@ -108,7 +108,11 @@ def fold_width(text: str, dashes: str = MINUS_DASHES) -> str:
     return _fold_pattern(dashes).sub(lambda m: _fold_char(m.group(), dashes), text)
 
 
-@cache
+# Distinct `dashes` arguments whose pattern is remembered (callers pass two today).
+DASH_PATTERNS_CACHED = 16
+
+
+@lru_cache(maxsize=DASH_PATTERNS_CACHED)
 def _fold_pattern(dashes: str) -> re.Pattern:
     """One character `fold_width` may change: one of `dashes` or one NFKC may not keep."""
     dash_class = f"[{''.join(map(re.escape, dashes))}]|" if dashes else ""

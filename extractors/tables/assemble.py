@@ -15,7 +15,7 @@ into a `TableState`; rows whose numbers ran together are solved at the end
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import NamedTuple
 
 from extractors.arithmetic.digits import ALL_ROWS
@@ -281,7 +281,11 @@ def _read_label(texts: tuple[str, ...], section: str | None, template: str, scor
     return RowLabel(raw_label, match, row_plan(match.table, match.key, template))
 
 
-@cache
+# (table, template) pairs whose one-row layout is remembered: 3 tables x 2 templates.
+LAYOUT_CACHE_SIZE = 16
+
+
+@lru_cache(maxsize=LAYOUT_CACHE_SIZE)
 def _one_row_layout(table: str, template: str):
     """`one_row_layout`, worked out once per template (the walker only reads it)."""
     return one_row_layout(table, template)
