@@ -31,13 +31,29 @@ class Metadata:
 
 
 def extract_metadata(text: str, title_hint: str | None = None) -> Metadata:
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    lines = _leading_lines(text, TITLE_LINES)
     title = _title(lines, title_hint)
     year = _year(title, text)
     agency = _agency_from_title(title) if title else None
     if not agency and lines:
         agency = _agency_from_lines(lines)
     return Metadata(title, agency, year)
+
+
+def _leading_lines(text: str, n: int) -> list[str]:
+    """The first `n` non-blank lines of the text, stripped: all that the title and the
+    agency are read from (a report's text is not split whole for them)."""
+    out: list[str] = []
+    start = 0
+    while len(out) < n and start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        for line in text[start:end].splitlines():  # (other line breaks: \r, \u2028, …)
+            if line.strip():
+                out.append(line.strip())
+        start = end + 1
+    return out[:n]
 
 
 def _is_title(text: str) -> bool:

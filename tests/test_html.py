@@ -8,12 +8,18 @@ grids.
 from __future__ import annotations
 
 import sys
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extractors.errors import DocumentTooLarge, EmptyDocument
 from extractors.formats import html as html_extractor
+from extractors.formats.html import cells as html_cells
+from extractors.formats.html import container as html_container
 from extractors.formats.html import reader as html_reader
 from extractors.formats.html import walker as html_walker
 
@@ -362,3 +368,70 @@ def test_grid_builder_docx_merges_and_gaps():
         [("", False)] * 4,
     ]
     assert below.texts == []  # continuations and gaps start no cell of their own
+
+
+# --- the reader's shortcuts give what the plain walk gives ------------------------------------
+
+
+def test_styles_that_mention_display_but_do_not_hide_keep_their_element():
+    body = (
+        "<p style='display: block'>块</p><p style='visibility: visible'>见</p><p style='color:red'>红</p>"
+        "<p style='Display:None'>藏一</p><p style='visibility : hidden'>藏二</p><p aria-hidden='false'>留</p>"
+        "<p role='main'>主</p><p role='Navigation'>藏三</p>"
+    )
+    text = rows_text(html_extractor.extract(page(body), "x.html"))
+    for kept in ("块", "见", "红", "留", "主"):
+        assert kept in text
+    for hidden in ("藏一", "藏二", "藏三"):
+        assert hidden not in text
+
+
+def _looks_like_data_measuring_every_cell(table) -> bool:
+    """`looks_like_data` as it was first written: the longest cell of all."""
+    total = html_container.TEXT_LEN(table)
+    longest = max((html_container.TEXT_LEN(td) for tr in html_cells.rows_of(table) for td in html_cells.cells_of(tr)),
+                  default=0.0)
+    return not (longest > html_container.LAYOUT_CELL_CHARS and longest > 0.5 * total)
+
+
+CELL_TEXT = st.text(alphabet=st.sampled_from("字 \t\n\u00a0\u3000a1"), max_size=12).map(
+    lambda s: s * 40 if s.startswith("字") else s)  # some cells far past LAYOUT_CELL_CHARS
+
+
+@given(st.lists(st.lists(CELL_TEXT, min_size=1, max_size=4), min_size=1, max_size=5))
+@settings(max_examples=300, deadline=None)
+def test_the_layout_test_skips_only_rows_too_short_to_matter(rows):
+    from lxml import etree
+
+    markup = "<table>" + "".join("<tr>" + "".join(f"<td><span>{c}</span></td>" for c in r) + "</tr>" for r in rows)
+    table = etree.fromstring(markup + "</table>", etree.HTMLParser()).find(".//table")
+    assert html_container.looks_like_data(table) == _looks_like_data_measuring_every_cell(table)
+
+
+def test_long_and_repeated_cells_keep_their_text_and_their_place():
+    long = "说明" * (html_cells.CACHED_CELL_CHARS + 10)
+    body = (f"<table><tr><td>项目</td><td>{long}</td></tr><tr><td>0</td><td> 0 </td></tr></table>"
+            "<table><tr><td>0</td><td>0<br>1</td></tr></table>")
+    doc = html_extractor.extract(page(body), "x.html")
+    assert grid(doc, 0) == [["项目", long], ["0", "0"]] and grid(doc, 1) == [["0", "0\n1"]]
+    assert_positions(doc)
+    zeros = [c for r in doc.rows if r.kind == "table" for c in r.cells if c.text == "0"]
+    assert [(c.table, c.row, c.col) for c in zeros] == [(0, 1, 0), (0, 1, 1), (1, 0, 0)]
+
+
+def test_a_large_table_is_read_in_bounded_time_and_memory():
+    """20,000 cells (1,000 rows of a label and 19 zeros): a small fraction of a second,
+    and the Python objects of its rows within a few tens of MB."""
+    rows = "".join(f"<tr><td>（{i}）项目</td>" + "<td>0</td>" * 19 + "</tr>" for i in range(1000))
+    data = page(f"<p>前</p><table>{rows}</table>")
+    html_extractor.extract(data, "x.html")
+    start = time.process_time()
+    doc = html_extractor.extract(data, "x.html")
+    seconds = time.process_time() - start
+    tracemalloc.start()
+    html_extractor.extract(data, "x.html")
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(grid(doc, 0)) == 1000 and grid(doc, 0)[999][:2] == ["（999）项目", "0"]
+    assert seconds < 0.5, f"{seconds:.2f} s"
+    assert peak < 30_000_000, f"{peak / 1e6:.0f} MB"

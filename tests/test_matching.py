@@ -1,8 +1,21 @@
-"""Fuzzy label matching against the canonical vocabulary."""
+"""Fuzzy label matching against the canonical vocabulary, and the normalisation shortcuts
+(the same results as the plain Unicode functions, faster, whole documents not cached)."""
+
+import sys
+import timeit
+import tracemalloc
+import unicodedata
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from extractors.labels import normalize
 from extractors.labels.matching import MIN_ROW_SCORE, LabelMatcher, matcher
+from extractors.labels.normalize import fold_width, halfwidth, normalize_text, squash_spaces, to_simplified
+
+RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
 
 CASES = [
     ("applications", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "results.partially_disclosed"),
@@ -72,3 +85,101 @@ def test_score_row_scores_a_row_that_is_not_the_best():
     low = m.score_row("（一）予以公开", "applications", "new_received")
     assert 0.0 < low < m.score_row("（一）予以公开", "applications", "results.disclosed") == 1.0
     assert m.score_row("（一）予以公开", "applications", "no_such_row") == 0.0
+
+
+# --- normalisation shortcuts: the same result as the plain Unicode functions ------------------
+
+# Characters that exercise every path of `halfwidth`: stable CJK and ASCII, wide forms,
+# compatibility characters, combining marks that compose with the character before them
+# (ASCII, wide and kana alike), Hangul jamo, ideographic and typographic spaces.
+TRICKY = ("aeAZ09,.-（）：，。、１２ＡＥｅ　\u00a0\u2003\u3000中文规範㎡①½…℃ﬁ\u0301\u0308\u0323\u0338"
+          "か\u3099\u309a\u1100\u1161\u11a8\ud55c<=\u2212\u2013\u2012\U0001d400\U00020000")
+TRICKY_TEXT = st.text(alphabet=st.sampled_from(TRICKY), max_size=30)
+
+
+def _composition_seconds() -> set[str]:
+    """Every character that can be the second of a canonical composition: the second of
+    each two-character canonical decomposition in Unicode, and the Hangul vowels and
+    trailing consonants (composed algorithmically)."""
+    seconds = {chr(c) for c in (*range(0x1161, 0x1176), *range(0x11A8, 0x11C3))}
+    for cp in range(sys.maxunicode + 1):
+        d = unicodedata.decomposition(chr(cp))
+        if d and not d.startswith("<") and len(d.split()) == 2:
+            seconds.add(chr(int(d.split()[1], 16)))
+    return seconds
+
+
+def test_the_characters_halfwidth_leaves_alone_are_normalisation_boundaries():
+    seconds = _composition_seconds()
+    stable = [chr(c) for c in range(0x110000) if normalize._NEEDS_NFKC_RE.match(chr(c)) is None]
+    wide = set(normalize._WIDE)
+    assert len(stable) > 27_000 and len(wide) > 90  # ASCII, the CJK blocks, the full-width forms
+    for ch in stable:
+        if ch in wide:
+            folded = unicodedata.normalize("NFKC", ch)
+            assert len(folded) == 1 and folded.isascii() and normalize._WIDE[ch] == folded, hex(ord(ch))
+        else:
+            assert unicodedata.decomposition(ch) == "" and unicodedata.combining(ch) == 0, hex(ord(ch))
+        assert ch not in seconds, hex(ord(ch))
+
+
+@given(st.one_of(st.text(max_size=40), TRICKY_TEXT))
+@settings(max_examples=3000, deadline=None)
+def test_halfwidth_is_nfkc(text):
+    assert halfwidth(text) == unicodedata.normalize("NFKC", text)
+
+
+@given(st.one_of(st.text(max_size=40), TRICKY_TEXT), st.sampled_from(["−–", "‒", "", "-", "a"]))
+@settings(max_examples=1000, deadline=None)
+def test_fold_width_folds_each_character_on_its_own(text, dashes):
+    def one(ch):
+        if ch in dashes:
+            return "-"
+        n = unicodedata.normalize("NFKC", ch)
+        return n if len(n) == 1 else ch
+
+    assert fold_width(text, dashes) == "".join(one(ch) for ch in text)
+
+
+@given(st.text(alphabet=st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\u2028\u3000\u00a0\u200b\ufeff\u200c\u180ea中"),
+               max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_squash_spaces_removes_what_the_space_pattern_matches(text):
+    assert squash_spaces(text) == normalize._SPACE_RE.sub("", text)
+
+
+QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+
+
+@given(st.one_of(st.text(max_size=40), TRICKY_TEXT, st.text(alphabet=st.sampled_from("“”‘’「」國語中 "), max_size=30)))
+@settings(max_examples=500, deadline=None)
+def test_normalize_text_is_simplified_nfkc_with_plain_quotes(text):
+    expected = to_simplified(unicodedata.normalize("NFKC", text)).translate(QUOTES)
+    assert normalize_text(text) == expected
+    long = text + "中" * normalize.CACHED_TEXT_CHARS  # past the cached length
+    assert normalize_text(long) == to_simplified(unicodedata.normalize("NFKC", long)).translate(QUOTES)
+
+
+def _report_text() -> str:
+    """About 100,000 characters of real report text (the seeds in data/raw, repeated)."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(RAW.glob("*.txt"))) * 7
+
+
+def test_whole_documents_are_normalised_without_being_remembered():
+    base = _report_text()
+    before = normalize._normalize_short_text.cache_info().currsize
+    tracemalloc.start()
+    for i in range(50):  # 50 distinct documents of ~100 k characters
+        normalize_text(f"{i}\n{base}")
+    retained, _peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert normalize._normalize_short_text.cache_info().currsize == before
+    assert retained < 1_000_000  # the texts and their normal forms (~20 MB) are not kept
+
+
+def test_halfwidth_is_several_times_faster_than_nfkc_on_a_report():
+    text = _report_text()
+    assert halfwidth(text) == unicodedata.normalize("NFKC", text)
+    ours = min(timeit.repeat(lambda: halfwidth(text), number=3, repeat=5))
+    nfkc = min(timeit.repeat(lambda: unicodedata.normalize("NFKC", text), number=3, repeat=5))
+    assert nfkc / ours > 2.5, f"halfwidth {ours:.4f}s vs NFKC {nfkc:.4f}s"

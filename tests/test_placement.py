@@ -4,8 +4,12 @@ arithmetic or left unreadable when it prints fewer, never shifted on a guess."""
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+
 import pytest
 
+from extractors.arithmetic.checks import _table_equations, run_checks
 from extractors.records import Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT
 from extractors.tables.assemble import assemble
@@ -267,3 +271,47 @@ def test_a_unit_printed_in_a_cell_is_converted_and_reported():
     assert fee.value == pytest.approx(7380.28959)
     assert asm.findings == [Finding("unit_in_cell", "info", "cell printed with unit '元': '73802895.90元'",
                                     "active_disclosure", "fees", "amount_10k_yuan")]
+
+
+# ---- the checks' equations, worked out once per printed layout ----------------------------------
+def _checked(asm):
+    found, summary = run_checks(asm.values, asm.findings, asm.template)
+    return [f.as_record() for f in found], (summary.passed, summary.failed, summary.not_evaluated, summary.suspected)
+
+
+def test_the_checks_of_a_report_do_not_depend_on_the_reports_checked_before():
+    """Reports printing (六)其他处理 as one row and as its three parts, checked in turn,
+    get what each gets checked alone (the equations are remembered per printed layout)."""
+    head = [text(TABLE3), row("（一）予以公开", "1", "0", "0", "0", "0", "0", "1")]
+    undivided = run(*head, row("（六）其他处理", "2", "0", "0", "0", "0", "0", "2"),
+                    row("（七）总计", "3", "0", "0", "0", "0", "0", "4"))
+    divided = run(*head, row("1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "2", "0", "0", "0", "0", "0", "2"),
+                  row("2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "1", "0", "0", "0", "0", "0", "1"),
+                  row("3.其他", "0", "0", "0", "0", "0", "0", "0"),
+                  row("（七）总计", "4", "0", "0", "0", "0", "0", "4"))
+    warm = [_checked(undivided), _checked(divided), _checked(undivided)]
+    alone = []
+    for asm in (undivided, divided, undivided):
+        _table_equations.cache_clear()
+        alone.append(_checked(asm))
+    assert warm == alone
+    assert warm[0] != warm[1]  # the layouts give different equations and verdicts
+    assert any("total" in f["message"] for f in warm[0][0])  # 1 + 2 is not the printed 4
+
+
+def test_a_long_document_assembles_in_bounded_time_and_memory():
+    """3,000 rows of one label (every copy after the first stored unmatched) take a small
+    fraction of a second and a few MB: no row costs more because many came before it."""
+    body = [text(TABLE3)] + [row(f"（{n}）予以公开" if n % 2 else "（一）予以公开", "1", "2", "3", "4", "5", "6", "21")
+                             for n in range(3000)]
+    run(*body)  # the 1,501 distinct labels are matched once, as in any run
+    start = time.process_time()
+    asm = run(*body)
+    seconds = time.process_time() - start
+    tracemalloc.start()
+    run(*body)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert len(asm.values) == 3000 * 7
+    assert seconds < 0.5, f"{seconds:.2f} s for 3,000 rows"
+    assert peak < 40_000_000, f"{peak / 1e6:.0f} MB for 3,000 rows"

@@ -1,12 +1,18 @@
-"""The .txt extractor: styles, encodings and traditional characters."""
+"""The .txt extractor: styles, encodings and traditional characters; the one-pass style
+detection and the metadata's leading lines against the plain line-by-line reading."""
 
 import json
 from pathlib import Path
 
 import opencc
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from extractors.errors import EmptyDocument
 from extractors.formats import txt
+from extractors.formats.txt import reader as txt_reader
+from extractors.metadata import _leading_lines
 from extractors.pipeline import process_bytes
 
 RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -70,3 +76,43 @@ def test_short_row_with_nonzero_values_is_not_shifted():
         {"printed": ["2", "0", "0", "0", "1", "3"],
          "unreadable": ["natural_person", "commercial_enterprise", "legal_service_org", "other_org", "total"]})]
     assert (result.report["status"], result.report["error"]) == ("partial", "193 of 198 template cells read")
+
+
+# --- the reader's one-pass shortcuts give what the plain line-by-line reading gives ----------
+
+LINE = st.text(alphabet=st.sampled_from("\t a1中\u3000\u00a0\x0c"), max_size=8)
+
+
+def _style_counting_twice(lines: list[str]) -> tuple[int, int]:
+    """(cell-per-line lines, tab-split lines) as the style detection first counted them."""
+    cell = sum(1 for ln in lines if ln.startswith("\t") and "\t" not in ln[1:].rstrip("\t"))
+    split = sum(1 for ln in lines if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()))
+    return cell, split
+
+
+@given(st.lists(LINE, max_size=12))
+@settings(max_examples=500, deadline=None)
+def test_style_and_plain_text_are_read_as_line_by_line(lines):
+    text = "\n".join(lines)
+    cell, split = _style_counting_twice(lines)
+    style = txt_reader.detect_style(lines, text)
+    if cell or split:
+        assert style == ("cell-per-line" if cell >= split else "tab-split")
+    else:
+        assert style in ("plain", "flattened")
+    if text.strip():
+        doc = txt.extract(text.encode(), "x.txt")
+        assert doc.text == "\n".join(ln.replace("\t", " ").strip() for ln in lines if ln.strip())
+
+
+@pytest.mark.parametrize("blank", [b"", b" \n\t", "\u3000\u2028\u00a0".encode(), b"\xef\xbb\xbf \r\n"])
+def test_a_text_of_whitespace_only_is_empty(blank):
+    with pytest.raises(EmptyDocument, match="only whitespace|empty"):
+        txt.extract(blank, "blank.txt")
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n\r\x0b\x0c\x1c\x85\u2028\u2029\t\u3000中"), max_size=40),
+       st.integers(min_value=1, max_value=8))
+@settings(max_examples=500, deadline=None)
+def test_metadata_reads_the_leading_lines_a_full_split_gives(text, n):
+    assert _leading_lines(text, n) == [ln.strip() for ln in text.splitlines() if ln.strip()][:n]

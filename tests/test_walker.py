@@ -3,14 +3,23 @@ and the state and placement helpers it writes through."""
 
 from __future__ import annotations
 
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+
+from extractors.arithmetic.checks import run_checks
 from extractors.arithmetic.digits import ALL_ROWS
+from extractors.formats import reader_for
 from extractors.labels.matching import MIN_ROW_SCORE, matcher
 from extractors.records import Cell, RawDocument, Row
-from extractors.tables.assemble import TableWalker, assemble, document_text
+from extractors.tables.assemble import TableWalker, _read_label, assemble, document_text, match_label
 from extractors.tables.cells import ParsedValue
 from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
-from extractors.tables.state import TableState
-from extractors.template import row_sum_positions
+from extractors.tables.state import TableState, row_plan
+from extractors.template import row_allowed, row_sum_positions
+from schemas import schema
 
 T3_HEADING = Row("text", [Cell("三、收到和处理政府信息公开申请情况")])
 T4_HEADING = Row("text", [Cell("四、政府信息公开行政复议、行政诉讼情况")])
@@ -94,3 +103,90 @@ def test_row_splitting_helpers():
     assert [c.text for c in labels] == ["（七）总计"] and [c.text for c in values] == ["3", ""]
     assert [c.text for c in trim([Cell(""), Cell("1"), Cell(" ")], grid=False)] == ["1"]
     assert dedupe(["三、本年度办理结果", "三、本年度办理结果 ", "（一）予以公开"]) == ["三、本年度办理结果", "（一）予以公开"]
+
+
+# --- what the walker works out once and shares (row plans, label readings, layouts) -------
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
+RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
+
+
+def _records(asm) -> tuple[list, list]:
+    return [dict(v.__dict__) for v in asm.values], [f.as_record() for f in asm.findings]
+
+
+def _real_documents() -> list[RawDocument]:
+    """The seeds and the real fixtures, read (every format)."""
+    paths = [p for p in sorted([*RAW.iterdir(), *REAL.iterdir()]) if p.suffix[1:] in ("txt", "html", "docx", "pdf")]
+    return [reader_for(p.suffix[1:]).extract(p.read_bytes(), p.name) for p in paths]
+
+
+def test_a_document_assembles_the_same_after_any_other():
+    """Plans, label readings, layouts and equations are shared between documents: nothing
+    one document does to them may change the next one's records."""
+    docs = _real_documents()
+    first = [(_records(a := assemble(d, 2022)), run_checks(a.values, a.findings, a.template)[0]) for d in docs]
+    again = [(_records(a := assemble(d, 2022)), run_checks(a.values, a.findings, a.template)[0])
+             for d in reversed(docs)]
+    assert len(first) >= 10 and sum(len(r[0][0]) for r in first) > 1000
+    assert first == list(reversed(again))
+
+
+def test_a_row_plan_is_what_the_schema_and_the_rules_say():
+    for table in ("active_disclosure", "applications", "review_litigation"):
+        for template in ("gb2019", "gb2021"):
+            for r in schema().rows(table):
+                plan = row_plan(table, r.key, template)
+                cols = schema().columns(table, r.key, template)
+                assert plan.columns == cols and plan.keys == tuple((r.key, c.key) for c in cols)
+                assert plan.sums == row_sum_positions(table, [c.key for c in cols])
+                assert plan.allowed == row_allowed(table, r.key, template)
+                assert plan.units == tuple(TableState(template).unit(table, r.key, c.key) for c in cols)
+    assert row_plan("active_disclosure", "fees", "gb2021").units == ("万元",)
+
+
+@pytest.mark.parametrize("texts", [("（七）总计",), ("三、本年度办理结果", "（七）总计"), ("其他",), ("合计",),
+                                   ("（三）不予公开", "3.其他"), ("", "行政许可"), ("总计", "总计")])
+def test_a_label_reads_as_the_matcher_reads_it_in_each_table(texts):
+    m = matcher()
+    for section in (None, "active_disclosure", "applications", "review_litigation", "end"):
+        label = _read_label(texts, section, "gb2021", "fuzzy")
+        kept = dedupe(list(texts))
+        if not kept:
+            assert label is None
+            continue
+        expected = match_label(m, kept, section)
+        assert label.match == expected and label.raw_label == "/".join(kept)
+        assert label.plan == (row_plan(expected.table, expected.key, "gb2021") if expected else None)
+
+
+# The assembly and checks of one of these reports take about 1.5 ms on the development
+# machine (2 ms before issue #19; benchmarks/profile_inprocess.py measures whole runs);
+# 10 ms leaves room for a slow or busy machine and still fails on a per-cell or per-row
+# cost gone wrong.
+REPORT_MS = 10.0
+# Memory one report's assembly may allocate at its peak (values, findings, row copies).
+REPORT_BYTES = 5_000_000
+
+
+def test_a_report_assembles_in_a_few_milliseconds_and_a_few_megabytes():
+    docs = _real_documents()
+    for d in docs:  # the labels of these reports are matched once, as in any run
+        assemble(d, 2022)
+    best = min(_time_all(docs) for _ in range(3))
+    assert best / len(docs) * 1000 < REPORT_MS, f"{best / len(docs) * 1000:.2f} ms a report"
+    tracemalloc.start()
+    for d in docs:
+        asm = assemble(d, 2022)
+        run_checks(asm.values, asm.findings, asm.template)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < REPORT_BYTES, f"{peak / 1e6:.1f} MB"
+
+
+def _time_all(docs: list[RawDocument]) -> float:
+    start = time.process_time()
+    for d in docs:
+        asm = assemble(d, 2022)
+        run_checks(asm.values, asm.findings, asm.template)
+    return time.process_time() - start

@@ -15,6 +15,7 @@ together that would explain the break. Printed values are never changed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache, lru_cache
 
 from extractors.records import Finding, Value
 from extractors.template import Equation, Identity, rules
@@ -55,16 +56,40 @@ def equations(cell: dict[CellKey, Value], template: str | None) -> list[tuple[Id
     """Every instance of the template identities, in the order findings are reported: per
     table, each row's identities (`over: columns`) row by row, then the identities between
     rows (`over: rows`) column by column."""
+    printed: dict[str, set[str]] = {}
+    for table, row, _col in cell:
+        printed.setdefault(table, set()).add(row)
     out: list[tuple[Identity, Equation]] = []
-    tables = list(dict.fromkeys(i.table for i in rules().identities.values()))
-    for table in tables:
-        printed_rows = {k[1] for k in cell if k[0] == table}
-        for over, keys in (("columns", [r.key for r in schema().rows(table)]),
-                           ("rows", list(schema().all_columns(table)))):
-            idents = rules().identities_for(table, over)
-            per_ident = [[(i, eq) for eq in i.equations(keys, printed_rows, template)] for i in idents]
-            out += [pair for group in zip(*per_ident, strict=True) for pair in group]
+    for table in _identity_tables():
+        out += [(ident, eq) for ident, eq, _keys in _table_equations(table, frozenset(printed.get(table, ())), template)]
     return out
+
+
+@cache
+def _identity_tables() -> tuple[str, ...]:
+    """The tables the identities name, in the order the rules list them."""
+    return tuple(dict.fromkeys(i.table for i in rules().identities.values()))
+
+
+# Distinct (table, printed rows, template) whose equations are remembered. Reports of one
+# template print the same rows (a few layouts per table), so a few dozen are in use; 1024
+# leaves room for partial reports' row sets.
+EQUATIONS_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=EQUATIONS_CACHE_SIZE)
+def _table_equations(table: str, printed_rows: frozenset[str], template: str | None
+                     ) -> tuple[tuple[Identity, Equation, tuple[CellKey, ...]], ...]:
+    """The equations of one table (see `equations`), each with the cells it involves
+    (`_involved`). They depend only on the rows the report printed (a sum over the leaves
+    follows the layout it used) and the template, which repeat from report to report."""
+    out = []
+    for over, keys in (("columns", [r.key for r in schema().rows(table)]),
+                       ("rows", list(schema().all_columns(table)))):
+        idents = rules().identities_for(table, over)
+        per_ident = [[(i, eq) for eq in i.equations(keys, set(printed_rows), template)] for i in idents]
+        out += [(i, eq, _involved(eq)) for group in zip(*per_ident, strict=True) for i, eq in group]
+    return tuple(out)
 
 
 def run_checks(values: list[Value], findings: list[Finding], template: str | None) -> tuple[list[Finding], CheckSummary]:
@@ -73,12 +98,17 @@ def run_checks(values: list[Value], findings: list[Finding], template: str | Non
     # info-level reconstructions (a split unique under the row's own arithmetic) are not doubtful
     doubtful_rows = {(f.table, f.row) for f in findings if f.check in DOUBTFUL_KINDS
                      and not (f.check == "reconstructed_split" and f.severity == "info")}
+    printed: dict[str, set[str]] = {}
+    for table, row, _col in cell:
+        printed.setdefault(table, set()).add(row)
+    nums = {k: _num(v) for k, v in cell.items()}  # None: not a number (unreadable)
     out: list[Finding] = []
     summary = CheckSummary(suspected=[])
-    for ident, eq in equations(cell, template):
-        finding = _evaluate(ident, eq, cell, doubtful_rows, summary)
-        if finding:
-            out.append(finding)
+    for table in _identity_tables():
+        for ident, eq, keys in _table_equations(table, frozenset(printed.get(table, ())), template):
+            finding = _evaluate(ident, eq, keys, cell, nums, doubtful_rows, summary)
+            if finding:
+                out.append(finding)
     return out, summary
 
 
@@ -88,17 +118,19 @@ def _involved(eq: Equation) -> tuple[CellKey, ...]:
     return (*eq.printed, *eq.expected) if eq.form == "sum" else (*eq.expected, *eq.printed)
 
 
-def _evaluate(ident: Identity, eq: Equation, cell, doubtful_rows, summary: CheckSummary) -> Finding | None:
-    """Count one equation as passed, failed or not evaluated; the finding when it fails."""
-    keys = _involved(eq)
-    if all(cell.get(k) is None for k in keys):
+def _evaluate(ident: Identity, eq: Equation, keys: tuple[CellKey, ...], cell, nums, doubtful_rows,
+              summary: CheckSummary) -> Finding | None:
+    """Count one equation as passed, failed or not evaluated; the finding when it fails.
+    `keys` are the cells it involves (`_involved(eq)`), `nums` each cell's number (`_num`)."""
+    if not any(k in cell for k in keys):
         return None  # the table (or row) is not printed at all
-    nums = {k: _num(cell.get(k)) for k in keys}
-    if any(n is None for n in nums.values()):
+    parts = [nums.get(k) for k in eq.expected]
+    totals = [nums.get(k) for k in eq.printed]
+    if None in parts or None in totals:
         summary.not_evaluated += 1
         return None
-    expected = sum(nums[k] for k in eq.expected)
-    printed = sum(nums[k] for k in eq.printed)
+    expected = sum(parts)
+    printed = sum(totals)
     # the scale of the tolerance: a sum's printed total, a balance's left side
     scale = printed if eq.form == "sum" else expected
     if abs(expected - printed) <= TOLERANCE * max(1.0, abs(scale)):

@@ -70,6 +70,10 @@ def _jieba():
 CACHE_SIZE = 65_536
 
 
+# What `dict.get` returns for a label not memoised yet (None is a memoised "no match").
+_MISSING = object()
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def _words(text: str) -> str:
     return " ".join(_jieba().lcut(text))
@@ -152,11 +156,10 @@ class LabelMatcher:
     def match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label (memoised; see `_match_row`)."""
         ck = (label, table, keys)
-        if ck not in self._cache:
-            if len(self._cache) >= CACHE_SIZE:
-                self._cache.clear()
-            self._cache[ck] = self._match_row(label, table, keys)
-        return self._cache[ck]
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._match_row(label, table, keys))
+        return found
 
     def _match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label, searching `table` (or all tables).
@@ -177,7 +180,14 @@ class LabelMatcher:
     def score_row(self, label: str, table: str, key: str) -> float:
         """The score of a printed label for one row of `table`, as `match_row(label, table)`
         ranks it (same candidates, numbering penalty and rounding): for a row a reader
-        already identified. 0.0 when the row has no candidates."""
+        already identified. 0.0 when the row has no candidates. Memoised like `match_row`."""
+        ck = ("score", label, table, key)
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._score_row(label, table, key))
+        return found
+
+    def _score_row(self, label: str, table: str, key: str) -> float:
         for sc, cand in self._ranked(label, self.rows[table]):
             if cand.key == key:
                 return round(sc, 4)
@@ -189,10 +199,19 @@ class LabelMatcher:
         return ranked[0][0] if ranked else 0.0
 
     def match_column(self, label: str, table: str) -> Match | None:
+        """Best canonical column for a printed header label of `table` (memoised)."""
         ck = ("column", label, table)
-        if ck not in self._cache:
-            self._cache[ck] = self._match_column(label, table)
-        return self._cache[ck]
+        found = self._cache.get(ck, _MISSING)
+        if found is _MISSING:
+            found = self._remember(ck, self._match_column(label, table))
+        return found
+
+    def _remember(self, ck: tuple, result):
+        """Store a memoised result (the memo starts afresh when it holds CACHE_SIZE)."""
+        if len(self._cache) >= CACHE_SIZE:
+            self._cache.clear()
+        self._cache[ck] = result
+        return result
 
     def _match_column(self, label: str, table: str) -> Match | None:
         ranked = self._ranked(label, self.columns[table])

@@ -25,7 +25,12 @@ SYNONYMS = (("本单位", "本机关"),)
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 # Labels repeat across rows and documents: normalise each distinct text once per process.
 CACHE_SIZE = 65_536
-_QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "「": '"', "」": '"'})
+# Texts longer than this are a paragraph or a document's whole text: they do not repeat,
+# so `normalize_text` does not remember them (a cache of whole documents only grows: 65,536
+# of them would be gigabytes). 200: labels, cells and headings are far shorter.
+CACHED_TEXT_CHARS = 200
+# Quotation marks unified by `normalize_text` (each to its ASCII form).
+_QUOTES = (("“", '"'), ("”", '"'), ("‘", "'"), ("’", "'"), ("「", '"'), ("」", '"'))
 
 
 @cache
@@ -52,9 +57,48 @@ def to_simplified(text: str) -> str:
     return out
 
 
+# NFKC is slow on a whole report (≈ 65 ns a character: a 5,000-character text costs 0.3 ms,
+# and each document's text is normalised several times), yet almost every character of a
+# report is one NFKC leaves alone. `halfwidth` hands NFKC only the pieces that need it,
+# which gives exactly NFKC's result because every piece boundary is a normalisation
+# boundary (Unicode UAX #15):
+# * _NFKC_STABLE: characters with no decomposition, combining class 0, and never the
+#   second character of a composition (ASCII, CJK ideographs, CJK and general
+#   punctuation that has no compatibility form). NFKC keeps them, and text before and
+#   after one normalises independently. tests/test_matching.py checks each property
+#   against `unicodedata` for every character of these ranges.
+# * _WIDE: characters whose NFKC form is one ASCII character (full-width forms, typographic
+#   spaces): a boundary too (their ASCII form never joins what precedes it), so each is
+#   replaced on its own.
+# Anything else (a combining mark, ①, ㎡, …) is normalised together with the character
+# before it, up to the next stable or wide character (_NFKC_PIECE_RE).
+_NFKC_STABLE = (
+    "\x00-\x7f\u00b7\u00d7\u00f7\u2010\u2013-\u2016\u2018\u2019\u201c\u201d\u2020-\u2022\u2030"
+    "\u3001-\u3003\u3005-\u3011\u3014-\u301b\u3400-\u4dbf\u4e00-\u9fff"
+)
+_WIDE = {ch: unicodedata.normalize("NFKC", ch)
+         for ch in map(chr, (0x00A0, *range(0x2000, 0x200B), 0x3000, *range(0xFF01, 0xFF5F)))
+         if len(unicodedata.normalize("NFKC", ch)) == 1 and unicodedata.normalize("NFKC", ch).isascii()}
+_WIDE_CLASS = "".join(map(re.escape, _WIDE))
+_WIDE_RE = re.compile(f"[{_WIDE_CLASS}]")
+_NEEDS_NFKC_RE = re.compile(f"[^{_NFKC_STABLE}{_WIDE_CLASS}]")  # (one class: a fast scan)
+_NFKC_PIECE_RE = re.compile(f"[\\s\\S]?[^{_NFKC_STABLE}{_WIDE_CLASS}]+")
+
+
+def _nfkc_piece(m: re.Match) -> str:
+    return unicodedata.normalize("NFKC", m.group())
+
+
 def halfwidth(text: str) -> str:
-    """Full-width digits, letters and punctuation to their ASCII forms (NFKC)."""
-    return unicodedata.normalize("NFKC", text)
+    """Full-width digits, letters and punctuation to their ASCII forms: exactly
+    ``unicodedata.normalize("NFKC", text)``, computed piece by piece (see above)."""
+    if text.isascii():
+        return text
+    if _NEEDS_NFKC_RE.search(text):
+        text = _NFKC_PIECE_RE.sub(_nfkc_piece, text)
+    for ch in set(_WIDE_RE.findall(text)):  # the few distinct ones a text prints, each once
+        text = text.replace(ch, _WIDE[ch])
+    return text
 
 
 # Dashes printed for a minus sign that NFKC leaves alone, folded to "-" by `fold_width`
@@ -65,20 +109,44 @@ MINUS_DASHES = "−–"
 def fold_width(text: str, dashes: str = MINUS_DASHES) -> str:
     """Full-width forms to ASCII (（→(, ．→., 　→ space, １→1, and `dashes` → -),
     keeping one character per character, so that an offset into the folded text is the
-    same offset into `text`. A character NFKC would expand (㎡, ½) stays as it is."""
-    out = []
-    for ch in text:
-        if ch in dashes:
-            out.append("-")
-            continue
-        n = unicodedata.normalize("NFKC", ch)
-        out.append(n if len(n) == 1 else ch)
-    return "".join(out)
+    same offset into `text`. A character NFKC would expand (㎡, ½) stays as it is.
+
+    Characters NFKC keeps (_NFKC_STABLE) are left alone without a look; each other
+    character is folded by `_fold_char`."""
+    if text.isascii() and not any(d in text for d in dashes):
+        return text  # (NFKC keeps ASCII)
+    return _fold_pattern(dashes).sub(lambda m: _fold_char(m.group(), dashes), text)
+
+
+# Distinct `dashes` arguments whose pattern is remembered (callers pass two today).
+DASH_PATTERNS_CACHED = 16
+
+
+@lru_cache(maxsize=DASH_PATTERNS_CACHED)
+def _fold_pattern(dashes: str) -> re.Pattern:
+    """One character `fold_width` may change: one of `dashes` or one NFKC may not keep."""
+    dash_class = f"[{''.join(map(re.escape, dashes))}]|" if dashes else ""
+    return re.compile(f"{dash_class}[^{_NFKC_STABLE}]")
+
+
+# Distinct (character, dashes) folds remembered: a few hundred characters need one.
+FOLD_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=FOLD_CACHE_SIZE)
+def _fold_char(ch: str, dashes: str) -> str:
+    if ch in dashes:
+        return "-"
+    n = unicodedata.normalize("NFKC", ch)
+    return n if len(n) == 1 else ch
 
 
 def squash_spaces(text: str) -> str:
-    """Remove every kind of whitespace (CJK labels carry no meaningful spaces)."""
-    return _SPACE_RE.sub("", text)
+    """Remove every kind of whitespace (CJK labels carry no meaningful spaces): what
+    _SPACE_RE matches, i.e. every character `str.isspace` calls whitespace (the regex's
+    \\s) and the zero-width U+200B / U+FEFF. `str.split` finds the former in C, which is
+    about twice as fast as the regex on a whole document."""
+    return "".join(text.split()).replace("\u200b", "").replace("\ufeff", "")
 
 
 def strip_numbering(text: str) -> str:
@@ -120,10 +188,25 @@ def _cn_to_int(s: str) -> int:
     return _CN_NUM.index(s[0]) + 1 if s and s[0] in _CN_NUM else 0
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def normalize_text(text: str) -> str:
-    """Half-width, simplified, quotes unified; whitespace kept (for narrative search)."""
-    return to_simplified(halfwidth(text)).translate(_QUOTES)
+    """Half-width, simplified, quotes unified; whitespace kept (for narrative search).
+    Memoised for texts of up to CACHED_TEXT_CHARS characters."""
+    if len(text) > CACHED_TEXT_CHARS:
+        return _normalize_text(text)
+    return _normalize_short_text(text)
+
+
+def _normalize_text(text: str) -> str:
+    t = to_simplified(halfwidth(text))
+    for quote, ascii_quote in _QUOTES:
+        if quote in t:  # (str.translate is slow on CJK text; most texts hold none of them)
+            t = t.replace(quote, ascii_quote)
+    return t
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _normalize_short_text(text: str) -> str:
+    return _normalize_text(text)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -139,9 +222,11 @@ def normalize_label(text: str) -> str:
 _OPEN, _CLOSE = "(（", ")）"
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def strip_parenthetical(text: str) -> str:
     """Drop bracketed notes: 规章(设区的市…应提供相关数据) → 规章. Nested notes go whole, an
-    unmatched bracket stays; one pass with a stack (linear however deep the nesting)."""
+    unmatched bracket stays; one pass with a stack (linear however deep the nesting).
+    Memoised: the matcher asks it of one printed label once per candidate label."""
     if not any(ch in _CLOSE for ch in text):
         return text
     out: list[str] = []

@@ -15,24 +15,24 @@ into a `TableState`; rows whose numbers ran together are solved at the end
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from typing import NamedTuple
 
 from extractors.arithmetic.digits import ALL_ROWS
-from extractors.labels.matching import CROSS_TABLE_SCORE, Match, matcher
+from extractors.labels.matching import CROSS_TABLE_SCORE, LabelMatcher, Match, matcher
 from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
-from extractors.tables.cells import clean
+from extractors.tables.cells import BLANK_TEXT, text_kind
 from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
-from extractors.tables.state import FusedRun, TableState
+from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
 from extractors.template import (
     detect_template,
     header_table,
     heading_section,
     is_caption,
     one_row_layout,
-    row_allowed,
-    row_sum_positions,
     rules,
 )
 from schemas import TABLES
@@ -40,11 +40,16 @@ from schemas import TABLES
 # The table printed as one row of unlabelled cells (template-rules.yaml `layouts`: table 4's
 # three canonical rows side by side). An unlabelled row that wide is that table.
 ONE_ROW_TABLE = "review_litigation"
+# Distinct text rows and header rows whose section is remembered. Headings and header rows
+# are the same few hundred texts in every report; narrative lines pass through once and
+# age out. 8192 lines of a few hundred characters: a few MB at most.
+HEADING_CACHE_SIZE = 8192
 
 
 def document_text(doc: RawDocument) -> str:
-    """The text the template is told from: the document's text and every row's."""
-    return doc.text + "\n" + "\n".join(r.text for r in doc.rows)
+    """The text the template is told from: the document's text and every row's
+    (`Row.text`, its cells joined by spaces)."""
+    return doc.text + "\n" + "\n".join([" ".join([c.text for c in r.cells]) for r in doc.rows])
 
 
 class TableWalker:
@@ -53,12 +58,13 @@ class TableWalker:
     def __init__(self, doc: RawDocument, template: str | None, settings: Settings = DEFAULT):
         self.doc = doc
         self.template = template or rules().fallback_template
+        self.scorer = settings.scorer
         self.m = matcher(settings.scorer)
         self.state = TableState(self.template)
         self.s = self.state.schema
         # table → row key → fused run, solved at the end
         self.fused: dict[str, dict[str, FusedRun]] = {}
-        self.one_row_keys, self.one_row_sums = one_row_layout(ONE_ROW_TABLE, self.template)
+        self.one_row_keys, self.one_row_sums = _one_row_layout(ONE_ROW_TABLE, self.template)
         self.one_row_width = len(self.one_row_keys)
 
     @property
@@ -77,7 +83,8 @@ class TableWalker:
         return self.state
 
     def _text_row(self, row: Row) -> None:
-        sec = heading_section(row.text)
+        text = row.cells[0].text if len(row.cells) == 1 else row.text  # (a text row's one cell)
+        sec = _heading(text)
         if sec:
             if sec != "end":
                 self.state.enter(sec)
@@ -85,7 +92,7 @@ class TableWalker:
                 self.state.section = sec
             return
         # A caption line between table blocks (第二十条第（五）项) keeps us in table 2.
-        if self.section is None and is_caption(row.text):
+        if self.section is None and is_caption(text):
             self.state.enter("active_disclosure")
 
     def _table_row(self, row: Row) -> None:
@@ -94,53 +101,40 @@ class TableWalker:
         if len(cells) == 1 and not cells[0].fused:
             cells = split_label_value(cells[0]) or cells
         labels, values = split_row(cells, grid)
-        if any(c.fused for c in cells):
-            self._fused_row(row, labels, [c for c in cells if c.fused])
+        fused = [c for c in cells if c.fused]
+        if fused:
+            self._fused_row(row, labels, fused)
             return
         if not values:
             self._header_row(labels)
             return
-        label_texts = dedupe([c.text for c in labels])
-        if not label_texts:
+        label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
+        if label is None:
             self._unlabelled_row(values, grid)
             return
-        raw_label = "/".join(t.replace("\n", "") for t in label_texts)
-        match = self._match(label_texts)
-        if match and not any(clean(c.text) for c in values) \
-                and len(values) < len(self.s.columns(match.table, match.key, self.template)):
-            # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
-            self._header_row(labels)
-            return
+        raw_label, match, plan = label
         if match is None:
             self.state.store_unmatched(raw_label, values, "unmatched_label",
                                        f"row label {raw_label!r} matches no canonical row")
             return
+        if len(values) < len(plan.columns) and all(text_kind(c.text) == BLANK_TEXT for c in values):
+            # Fewer blank cells than the row has columns: a header row (…其他 | ∅), not blank data.
+            self._header_row(labels)
+            return
         self.state.enter(match.table)
-        self._place(match.table, match.key, match.score, raw_label, values, grid)
+        self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
 
     def _match(self, label_texts: list[str]) -> Match | None:
-        leaf = label_texts[-1]
-        tables = [self.section] if self.section in TABLES else []
-        for table in tables:
-            m = self.m.match_row(leaf, table)
-            if m is None and len(label_texts) > 1:
-                m = self.m.match_row("".join(label_texts[-2:]), table)
-            if m:
-                return m
-        m = self.m.match_row(leaf)
-        if m and (not tables or m.score >= CROSS_TABLE_SCORE):
-            return m
-        return None
+        return match_label(self.m, label_texts, self.section)
 
     def _header_row(self, labels: list[Cell]) -> None:
         texts = dedupe([c.text for c in labels if c.text])
         if not texts:
             return
-        joined = squash_spaces(normalize_text("".join(texts)))
-        if heading_section(joined) in TABLES and len(texts) == 1:
-            self.state.enter(heading_section(joined))
+        heading, table = _header_tables(tuple(texts))
+        if heading in TABLES and len(texts) == 1:
+            self.state.enter(heading)
             return
-        table = header_table(joined)
         if table and self.section != table:
             self.state.enter(table)
         if self.section in TABLES:
@@ -150,7 +144,7 @@ class TableWalker:
                     self.state.col_labels[self.section].setdefault(cm.key, t)
 
     def _unlabelled_row(self, values: list[Cell], grid: bool) -> None:
-        if not any(clean(c.text) for c in values):
+        if all(text_kind(c.text) == BLANK_TEXT for c in values):
             # An all-blank grid row: table 4's data row in a blank form, else spacing.
             if self.section == ONE_ROW_TABLE and len(values) >= self.one_row_width \
                     and (ONE_ROW_TABLE, self.one_row_keys[0][0]) not in self.state.seen:
@@ -188,16 +182,16 @@ class TableWalker:
         self.state.store_placed(ONE_ROW_TABLE, keys, placed, cells, None, 1.0, labels)
 
     def _place(self, table: str, key: str, score: float, raw_label: str | None,
-               values: list[Cell], grid: bool) -> None:
+               values: list[Cell], grid: bool, plan: RowPlan | None = None) -> None:
         if not self.state.claim(table, key):
             self.state.store_unmatched(raw_label, values, "duplicate_row",
                                        f"{table}.{key} printed a second time (label {raw_label!r}); stored unmatched")
             return
-        if not row_allowed(table, key, self.template):
+        plan = plan or row_plan(table, key, self.template)
+        if not plan.allowed:
             self.state.findings.append(Finding("row_not_in_template", "info",
                                                f"{table}.{key} is not part of template {self.template}", table, key))
-        cols = self.s.columns(table, key, self.template)
-        n = len(cols)
+        n = len(plan.columns)
         cells = _fit(trim(values, grid), n, grid, table)
         if len(cells) > n:
             self.state.findings.append(Finding("extra_cells", "warning",
@@ -206,9 +200,8 @@ class TableWalker:
                                                detail={"printed": [c.text for c in cells]}))
             placed = [None] * n
         else:
-            placed = placement(cells, n, row_sum_positions(table, [c.key for c in cols]))
-        keys = [(key, c.key) for c in cols]
-        self.state.store_placed(table, keys, placed, cells, raw_label, score, None)
+            placed = placement(cells, n, plan.sums)
+        self.state.store_placed(table, plan.keys, placed, cells, raw_label, score, None, plan.units)
 
     # ---- fused digit runs (flattened text) ----------------------------------------------
     def _fused_row(self, row: Row, labels: list[Cell], fused: list[Cell]) -> None:
@@ -243,13 +236,82 @@ class TableWalker:
         self.fused.setdefault(table, {})[key] = run
 
 
+def match_label(m: LabelMatcher, label_texts: list[str] | tuple[str, ...], section: str | None) -> Match | None:
+    """The canonical row a row's label cells name: the leaf label (or the last two cells
+    joined) in the current table, else anywhere when the match is sure enough to move there."""
+    leaf = label_texts[-1]
+    tables = [section] if section in TABLES else []
+    for table in tables:
+        match = m.match_row(leaf, table)
+        if match is None and len(label_texts) > 1:
+            match = m.match_row("".join(label_texts[-2:]), table)
+        if match:
+            return match
+    match = m.match_row(leaf)
+    if match and (not tables or match.score >= CROSS_TABLE_SCORE):
+        return match
+    return None
+
+
+class RowLabel(NamedTuple):
+    """How a row's label cells read: the label as stored, its canonical row (None: no
+    match) and that row's `RowPlan`."""
+
+    raw_label: str
+    match: Match | None
+    plan: RowPlan | None
+
+
+# Distinct (label cells, section, template, scorer) whose reading is remembered: the
+# templates' row labels in the variants reports print them, per table, a few thousand.
+LABEL_CACHE_SIZE = 16_384
+
+
+@lru_cache(maxsize=LABEL_CACHE_SIZE)
+def _read_label(texts: tuple[str, ...], section: str | None, template: str, scorer: str) -> RowLabel | None:
+    """A row's label cells read once per distinct printing (labels repeat in every report):
+    None when they hold no label once blanks and repeats are dropped."""
+    label_texts = dedupe(list(texts))
+    if not label_texts:
+        return None
+    raw_label = "/".join(t.replace("\n", "") for t in label_texts)
+    match = match_label(matcher(scorer), label_texts, section)
+    if match is None:
+        return RowLabel(raw_label, None, None)
+    return RowLabel(raw_label, match, row_plan(match.table, match.key, template))
+
+
+# (table, template) pairs whose one-row layout is remembered: 3 tables x 2 templates.
+LAYOUT_CACHE_SIZE = 16
+
+
+@lru_cache(maxsize=LAYOUT_CACHE_SIZE)
+def _one_row_layout(table: str, template: str):
+    """`one_row_layout`, worked out once per template (the walker only reads it)."""
+    return one_row_layout(table, template)
+
+
+@lru_cache(maxsize=HEADING_CACHE_SIZE)
+def _heading(text: str) -> str | None:
+    """`heading_section` of a text row, memoised (headings repeat in every report)."""
+    return heading_section(text)
+
+
+@lru_cache(maxsize=HEADING_CACHE_SIZE)
+def _header_tables(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(the table a header row's joined text opens as a heading, the table its content words
+    name): memoised per distinct header row (they repeat in every report of a template)."""
+    joined = squash_spaces(normalize_text("".join(texts)))
+    return heading_section(joined), header_table(joined)
+
+
 def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
     """Drop what a row prints beyond its n columns when it is layout, not values."""
     if len(cells) > n:
         if grid or table == "active_disclosure":
             # Structured grids: a table-2 row fills from the left; tables 3/4 from the right.
             extra = cells[n:] if table == "active_disclosure" else cells[:-n]
-            if all(not clean(c.text) for c in extra):
+            if all(text_kind(c.text) == BLANK_TEXT for c in extra):
                 cells = cells[:n] if table == "active_disclosure" else cells[-n:]
     if grid and len(cells) > n:
         # A value cell merged across grid columns (gb2021's one-column rows of table 2 span

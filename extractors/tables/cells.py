@@ -71,6 +71,19 @@ def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
     return ParsedValue(value, "number", unit)
 
 
+# What a cell's text is when a row is split into label and value cells (`text_kind`).
+BLANK_TEXT, VALUE_TEXT, LABEL_TEXT = "blank", "value", "label"
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def text_kind(text: str) -> str:
+    """BLANK_TEXT (nothing but whitespace), VALUE_TEXT (`is_value_like`) or LABEL_TEXT:
+    the one question a row split asks of each cell, answered once per distinct text."""
+    if not clean(text):
+        return BLANK_TEXT
+    return VALUE_TEXT if is_value_like(text) else LABEL_TEXT
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def is_value_like(text: str) -> bool:
     """True when a cell reads as a value (number, '/', '无', look-alike junk), not a label."""

@@ -13,7 +13,7 @@ import re
 
 from extractors.labels.normalize import normalize_label
 from extractors.records import Cell
-from extractors.tables.cells import ParsedValue, clean, is_value_like, parse_value
+from extractors.tables.cells import BLANK_TEXT, LABEL_TEXT, ParsedValue, is_value_like, parse_value, text_kind
 
 # Cap on placements examined for a short row (combinations of missing positions).
 MAX_PLACEMENTS = 200
@@ -24,9 +24,13 @@ SUM_TOLERANCE = 1e-9
 Constraint = tuple[int, tuple[int, ...]]
 
 
+# 'label：value' printed in one cell (a value of at most 20 characters after the colon).
+_LABEL_VALUE_RE = re.compile(r"^(.*\S)\s*[:：]\s*([^:：]{1,20})$", re.S)
+
+
 def split_label_value(cell: Cell) -> list[Cell] | None:
     """'政府信息公开发布总数量（非新闻类）：1' → label cell + value cell."""
-    m = re.match(r"^(.*\S)\s*[:：]\s*([^:：]{1,20})$", cell.text, re.S)
+    m = _LABEL_VALUE_RE.match(cell.text)
     if m and is_value_like(m.group(2)) and not is_value_like(m.group(1)):
         return [Cell(m.group(1), cell.page, cell.table, cell.row, cell.col),
                 Cell(m.group(2), cell.page, cell.table, cell.row, cell.col)]
@@ -35,15 +39,14 @@ def split_label_value(cell: Cell) -> list[Cell] | None:
 
 def split_row(cells: list[Cell], grid: bool) -> tuple[list[Cell], list[Cell]]:
     """Label cells (text) up to the last one that is not value-like; the rest are values."""
+    kinds = [text_kind(c.text) for c in cells]
     last_label = -1
     for i, c in enumerate(cells):
-        if c.fused:
-            continue
-        if clean(c.text) and not is_value_like(c.text):
+        if kinds[i] == LABEL_TEXT and not c.fused:
             last_label = i
-    labels = [c for c in cells[: last_label + 1] if clean(c.text)]
+    labels = [c for c, kind in zip(cells[: last_label + 1], kinds, strict=False) if kind != BLANK_TEXT]
     values = [c for c in cells[last_label + 1:] if not c.fused and not c.merged]
-    if not any(clean(c.text) for c in values) and not grid:
+    if not grid and all(text_kind(c.text) == BLANK_TEXT for c in values):
         values = []
     return labels, values
 
@@ -52,21 +55,26 @@ def trim(values: list[Cell], grid: bool) -> list[Cell]:
     """Text formats: leading/trailing empty cells are layout debris (tabs, merged placeholders)."""
     if grid:
         return list(values)
-    cells = list(values)
-    while cells and not clean(cells[-1].text):
-        cells.pop()
-    while cells and not clean(cells[0].text):
-        cells.pop(0)
-    return cells
+    start, end = 0, len(values)
+    while end > start and text_kind(values[end - 1].text) == BLANK_TEXT:
+        end -= 1
+    while start < end and text_kind(values[start].text) == BLANK_TEXT:
+        start += 1
+    return values[start:end]
 
 
 def dedupe(texts: list[str]) -> list[str]:
     """The texts without blanks and without a label repeated in the next cell (merged cells)."""
     out: list[str] = []
+    last = None  # normalised form of out[-1]
     for t in texts:
         t = t.strip()
-        if t and (not out or normalize_label(out[-1]) != normalize_label(t)):
+        if not t:
+            continue
+        norm = normalize_label(t)
+        if not out or last != norm:
             out.append(t)
+            last = norm
     return out
 
 

@@ -8,11 +8,19 @@ column labels, the tables met (in order) and the table being read. The table wal
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 from extractors.records import Cell, Finding, Value
-from extractors.tables.cells import ParsedValue, clean, parse_value
+from extractors.tables.cells import BLANK_TEXT, ParsedValue, parse_value, text_kind
+from extractors.template import row_allowed, row_sum_positions
 from schemas import TABLES, schema
+from schemas.canonical import ColumnSpec
+
+# Distinct (table, row, template) plans kept: the two templates' ~130 canonical rows fit
+# many times over; a row key outside the schema never reaches a plan (the matcher only
+# returns schema rows).
+PLAN_CACHE_SIZE = 1024
 
 
 class FusedRun(NamedTuple):
@@ -22,6 +30,34 @@ class FusedRun(NamedTuple):
     cells: list[Cell]
     raw_label: str | None
     score: float  # the label's match score
+
+
+# A column no printed cell could be placed in with certainty.
+UNREADABLE = ParsedValue(None, "unreadable")
+
+
+class RowPlan(NamedTuple):
+    """What placing a value in a canonical row needs, worked out once per (table, row,
+    template) instead of per printed cell: the row's columns in printed order, the
+    (row, column) key of each, each column's unit, the row's own sum identities as
+    positions into the columns, and whether the template has the row."""
+
+    columns: tuple[ColumnSpec, ...]
+    keys: tuple[tuple[str, str], ...]
+    units: tuple[str | None, ...]
+    sums: list[tuple[int, tuple[int, ...]]]
+    allowed: bool
+
+
+@lru_cache(maxsize=PLAN_CACHE_SIZE)
+def row_plan(table: str, row: str, template: str) -> RowPlan:
+    """The `RowPlan` of a canonical row in a template (memoised: the schema and the template
+    rules are fixed for the process)."""
+    cols = schema().columns(table, row, template)
+    # Only table 2 carries units (万元 for fees); the other tables' columns have none.
+    units = tuple(c.unit if table == "active_disclosure" else None for c in cols)
+    return RowPlan(cols, tuple((row, c.key) for c in cols), units,
+                   row_sum_positions(table, [c.key for c in cols]), row_allowed(table, row, template))
 
 
 class TableState:
@@ -53,60 +89,76 @@ class TableState:
 
     def unit(self, table: str, row: str, col: str) -> str | None:
         """The column's unit (table 2 only: 万元 for fees)."""
-        if table != "active_disclosure":
-            return None
-        for c in self.schema.columns(table, row, self.template):
-            if c.key == col:
-                return c.unit
+        plan = row_plan(table, row, self.template)
+        for key, unit in zip(plan.keys, plan.units, strict=True):
+            if key[1] == col:
+                return unit
         return None
 
     # ---- storing ----------------------------------------------------------------------
     def add(self, table, row, col, pv: ParsedValue, raw, raw_label, raw_col, score, cell: Cell | None) -> None:
-        """One value record; `cell` tells where it was printed."""
-        self.values.append(Value(
-            table, row, col, pv.value, pv.kind, raw, raw_label, raw_col, score,
-            cell.page if cell else None, cell.table if cell else None,
-            cell.row if cell else None, cell.col if cell and raw is not None else None))
+        """One value record; `cell` tells where it was printed (its column only when the
+        value was read from it, `raw` not None)."""
+        if cell is None:
+            page = src_table = src_row = src_col = None
+        else:
+            page, src_table, src_row = cell.page, cell.table, cell.row
+            src_col = cell.col if raw is not None else None
+        self.values.append(Value(table, row, col, pv.value, pv.kind, raw, raw_label, raw_col, score,
+                                 page, src_table, src_row, src_col))
 
     def store_unmatched(self, raw_label, values: list[Cell], check, message, quiet=False) -> None:
         """The printed values of a row placed nowhere (row null), with a finding unless `quiet`."""
         table = self.section if self.section in TABLES else "unknown"
         for c in values:
-            if not clean(c.text):
+            if text_kind(c.text) == BLANK_TEXT:
                 continue
-            pv = parse_value(c.text)
-            self.add(table, None, None, pv, c.text, raw_label, None, None, c)
+            self.add(table, None, None, parse_value(c.text), c.text, raw_label, None, None, c)
         if not quiet and message:
             self.findings.append(Finding(check, "warning", message, table,
                                          detail={"raw_label": raw_label, "values": [c.text for c in values]}))
 
-    def store_placed(self, table, keys, placed, cells, raw_label, score, row_labels) -> None:
+    def store_placed(self, table, keys, placed, cells, raw_label, score, row_labels, units=None) -> None:
         """placed[i] is the Cell for keys[i] = (row, column), or None (unreadable), or a
         ParsedValue (pinned by the arithmetic). `row_labels` names each row's label when
-        one printed row holds several canonical rows, else `raw_label` is the label."""
+        one printed row holds several canonical rows, else `raw_label` is the label.
+        `units[i]` is the unit of keys[i]'s column (`RowPlan.units`; looked up when None).
+
+        The loop is the assembler's per-cell hot path: a printed cell becomes its `Value`
+        here directly (what `add` does, without the call)."""
+        raw_cols = self.col_labels[table]
+        append = self.values.append
+        first = cells[0] if cells else None  # where an inferred or unreadable value is said to be
+        doubtful = False  # some cell inferred or unreadable: a placement finding follows
         for i, (row, col) in enumerate(keys):
             label = row_labels[row] if row_labels else raw_label
-            self._store_cell(table, row, col, placed[i], cells, label, score)
-        self._placement_findings(table, keys, placed, cells)
+            p = placed[i]
+            if isinstance(p, Cell):
+                unit = units[i] if units is not None else self.unit(table, row, col)
+                text = p.text
+                pv = parse_value(text, unit)
+                append(Value(table, row, col, pv.value, pv.kind, text, label, raw_cols.get(col), score,
+                             p.page, p.table, p.row, p.col))
+                if pv.kind == "unreadable" or (pv.unit and pv.unit != unit):
+                    self._cell_finding(table, row, col, text, pv)
+                continue
+            doubtful = True
+            if p is None:
+                p = UNREADABLE
+            self.add(table, row, col, p, None, label, raw_cols.get(col), score, first)
+        if doubtful:
+            self._placement_findings(table, keys, placed, cells)
 
-    def _store_cell(self, table, row, col, p, cells, label, score) -> None:
-        raw_col = self.col_labels[table].get(col)
-        if isinstance(p, Cell):
-            unit = self.unit(table, row, col)
-            pv = parse_value(p.text, unit)
-            self.add(table, row, col, pv, p.text, label, raw_col, score, p)
-            if pv.kind == "unreadable":
-                self.findings.append(Finding("unreadable_value", "warning",
-                                             f"cell {p.text!r} is not a number", table, row, col,
-                                             detail={"raw": p.text}))
-            elif pv.unit and pv.unit != unit:
-                self.findings.append(Finding("unit_in_cell", "info",
-                                             f"cell printed with unit {pv.unit!r}: {p.text!r}", table, row, col))
-        elif isinstance(p, ParsedValue):
-            self.add(table, row, col, p, None, label, raw_col, score, cells[0] if cells else None)
+    def _cell_finding(self, table, row, col, text: str, pv: ParsedValue) -> None:
+        """The finding on a printed cell that is not a number, or carries a unit its column
+        does not have."""
+        if pv.kind == "unreadable":
+            self.findings.append(Finding("unreadable_value", "warning",
+                                         f"cell {text!r} is not a number", table, row, col,
+                                         detail={"raw": text}))
         else:
-            self.add(table, row, col, ParsedValue(None, "unreadable"), None, label, raw_col, score,
-                     cells[0] if cells else None)
+            self.findings.append(Finding("unit_in_cell", "info",
+                                         f"cell printed with unit {pv.unit!r}: {text!r}", table, row, col))
 
     def _placement_findings(self, table, keys, placed, cells) -> None:
         """A finding when some cells were pinned by the arithmetic or could not be placed."""

@@ -9,6 +9,7 @@ line is stripped; text holding only whitespace (ASCII, ``&nbsp;``, full-width) i
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -99,12 +100,13 @@ def span_of(el, attr: str, cap: int) -> int:
     return max(1, min(n, cap))
 
 
-def cell_text(td, deferred: list) -> str:
-    """A cell's text as laid out; nested tables go to `deferred` (emitted after the row)."""
+def cell_text(td, deferred: list, may_hold_tables: bool = True) -> str:
+    """A cell's text as laid out; nested tables go to `deferred` (emitted after the row).
+    `may_hold_tables=False`: the caller knows the cell's table holds no table."""
     if not len(td):
-        return "\n".join(clean(td.text)) if td.text else ""
-    if not holds_table(td):
-        return "\n".join(clean("".join(td.itertext())))
+        return cell_lines(td.text) if td.text else ""
+    if not may_hold_tables or not holds_table(td):
+        return cell_lines("".join(td.itertext()))
     nested = list(td.iterdescendants("table"))
     # Text outside the nested tables (outermost nested tables only).
     inner = set()
@@ -113,6 +115,25 @@ def cell_text(td, deferred: list) -> str:
             inner.add(t)
     deferred.extend(t for t in nested if t in inner)
     return "\n".join(clean(_text_outside(td, inner)))
+
+
+# Distinct raw cell texts whose laid-out form is remembered: cells repeat endlessly ("0",
+# the template's labels); 65536 short texts cost a few MB. Texts longer than
+# CACHED_CELL_CHARS (a paragraph in a layout cell) do not repeat and are not remembered.
+CELL_TEXT_CACHE_SIZE = 65_536
+CACHED_CELL_CHARS = 200
+
+
+def cell_lines(raw: str) -> str:
+    """A cell's raw text (line-break markers included) as laid out, lines joined by "\\n"."""
+    if len(raw) > CACHED_CELL_CHARS:
+        return "\n".join(clean(raw))
+    return _short_cell_lines(raw)
+
+
+@lru_cache(maxsize=CELL_TEXT_CACHE_SIZE)
+def _short_cell_lines(raw: str) -> str:
+    return "\n".join(clean(raw))
 
 
 def _text_outside(td, inner: set) -> str:

@@ -12,6 +12,7 @@ Nothing here is tuned to one site's class names.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from extractors.formats.html.cells import TEXT_LEN, cells_of, holds_table, rows_of
 
@@ -57,6 +58,8 @@ def find_junk(root) -> list:
     """Elements that are never content or are hidden (a document-order list).
 
     One pass in Python: libxml2's ``//*[predicate]`` XPath is slower than this loop.
+    Word-exported pages put a style on almost every element, so a style is parsed
+    (`_display_none`) only when it mentions display or visibility at all.
     """
     junk = []
     drop = _DROP_TAGS
@@ -67,9 +70,12 @@ def find_junk(root) -> list:
         keys = el.keys()
         if not keys:
             continue
-        if "style" in keys and _display_none(el):
-            junk.append(el)
-        elif "hidden" in keys or el.get("aria-hidden") == "true":
+        if "style" in keys:
+            st = el.get("style")
+            if ("isplay" in st or "ISPLAY" in st or "isibility" in st or "ISIBILITY" in st) and _display_none(el):
+                junk.append(el)
+                continue
+        if "hidden" in keys or ("aria-hidden" in keys and el.get("aria-hidden") == "true"):
             junk.append(el)
         elif "role" in keys and el.get("role").lower() in _DROP_ROLES:
             junk.append(el)
@@ -111,11 +117,20 @@ def is_chrome(el, tag: str) -> bool:
 def _junk_tokens(el) -> bool:
     for attr in ("class", "id"):
         v = el.get(attr)
-        if v:
-            for tok in _TOKEN_SPLIT.split(v.lower()):
-                if tok in _JUNK_TOKENS:
-                    return True
+        if v and _names_chrome(v):
+            return True
     return False
+
+
+# Distinct class / id values remembered by `_names_chrome`: a site's pages reuse a few
+# hundred (Word exports put class="MsoNormal" on every paragraph); 4096 is room for many sites.
+CHROME_NAME_CACHE_SIZE = 4096
+
+
+@lru_cache(maxsize=CHROME_NAME_CACHE_SIZE)
+def _names_chrome(value: str) -> bool:
+    """Does a class or id attribute name page chrome (one of its tokens in _JUNK_TOKENS)?"""
+    return any(tok in _JUNK_TOKENS for tok in _TOKEN_SPLIT.split(value.lower()))
 
 
 def link_len(el) -> int:
@@ -123,10 +138,16 @@ def link_len(el) -> int:
 
 
 def looks_like_data(table) -> bool:
-    """False for a table that is page layout: one cell holds most of a long text."""
+    """False for a table that is page layout: one cell holds most of a long text.
+
+    A row's text is at least as long as any of its cells', so the cells of a row no
+    longer than the threshold are not measured one by one."""
     total = TEXT_LEN(table)
+    threshold = max(LAYOUT_CELL_CHARS, 0.5 * total)  # longest > both bounds: layout
     longest = 0.0
     for tr in rows_of(table):
+        if TEXT_LEN(tr) <= threshold:
+            continue
         for td in cells_of(tr):
             longest = max(longest, TEXT_LEN(td))
     return not (longest > LAYOUT_CELL_CHARS and longest > 0.5 * total)

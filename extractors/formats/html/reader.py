@@ -68,14 +68,14 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[tuple[str, str]]]:
-    if not data or not data.strip():
+    if not data or data.isspace():  # (isspace: no copy of the page, as strip() makes)
         raise EmptyDocument(f"{name}: empty file")
     if len(data) > MAX_HTML_BYTES:
         raise DocumentTooLarge(f"{name}: {len(data)} bytes of HTML exceeds the cap of {MAX_HTML_BYTES}")
     text, how, notes = decode_html_document(data, name)
     # (libxml2 turns stray control characters into U+FFFD itself.)
     text = _XML_DECL.sub("", text, count=1)
-    if not text.strip():
+    if not text or text.isspace():
         raise EmptyDocument(f"{name}: no text after decoding")
     return text, how, notes
 

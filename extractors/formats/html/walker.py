@@ -11,12 +11,15 @@ that holds it, the outer cell keeping only its own text.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from lxml import etree
 
 from extractors.formats.grid import GridBuilder, Span
 from extractors.formats.html.cells import (
     BLOCK_TAGS,
     BR,
+    CACHED_CELL_CHARS,
     cell_text,
     cells_of,
     clean,
@@ -114,13 +117,14 @@ class HtmlWalker:
                 for c in cs:
                     self.walk(c)
         else:
-            self.data_table(cells)
+            self.data_table(cells, holds_table(table))
 
-    def data_table(self, cells: list[list]) -> None:
-        """A table's rows (lists of <td>/<th>) as grid rows, each followed by its nested tables."""
+    def data_table(self, cells: list[list], nested: bool = True) -> None:
+        """A table's rows (lists of <td>/<th>) as grid rows, each followed by its nested tables.
+        `nested=False`: the table holds no table (its cells need no search for one)."""
         index = self.table_count
         self.table_count += 1
-        spans = [[(span_of(c, "colspan", MAX_COLSPAN), span_of(c, "rowspan", MAX_ROWSPAN)) for c in cs] for cs in cells]
+        spans = [[_spans(c) for c in cs] for cs in cells]
         width = max(1, max(sum(cs for cs, _ in row) for row in spans))
         if len(cells) * width > MAX_TABLE_CELLS:
             self.skipped.append(f"table {index}: {len(cells)} rows x {width} columns exceeds {MAX_TABLE_CELLS} cells")
@@ -129,7 +133,7 @@ class HtmlWalker:
         for tds, row_spans in zip(cells, spans, strict=True):
             deferred: list = []
             placed = grid.add_row(
-                Span(cell_text(td, deferred), colspan=cs, rowspan=rs)
+                _span(cell_text(td, deferred, nested), cs, rs)
                 for td, (cs, rs) in zip(tds, row_spans, strict=True)
             )
             self.rows.append(placed.row)
@@ -138,6 +142,30 @@ class HtmlWalker:
                 self.nested += 1
                 self.table(el)
         grid.finish()
+
+
+# Distinct (text, colspan, rowspan) cells whose `Span` is shared: a Span is immutable and
+# report cells repeat ("0", the template's labels), so one object serves every copy.
+# 65536 short cells cost a few MB; longer texts (CACHED_CELL_CHARS) do not repeat.
+SPAN_CACHE_SIZE = 65_536
+
+
+def _span(text: str, colspan: int, rowspan: int) -> Span:
+    if len(text) > CACHED_CELL_CHARS:
+        return Span(text, colspan=colspan, rowspan=rowspan)
+    return _short_span(text, colspan, rowspan)
+
+
+@lru_cache(maxsize=SPAN_CACHE_SIZE)
+def _short_span(text: str, colspan: int, rowspan: int) -> Span:
+    return Span(text, colspan=colspan, rowspan=rowspan)
+
+
+def _spans(td) -> tuple[int, int]:
+    """(colspan, rowspan) of a cell, clamped (`span_of`); most cells have neither."""
+    if td.get("colspan") is None and td.get("rowspan") is None:
+        return 1, 1
+    return span_of(td, "colspan", MAX_COLSPAN), span_of(td, "rowspan", MAX_ROWSPAN)
 
 
 def _is_layout(table, trs: list, cells: list[list]) -> bool:

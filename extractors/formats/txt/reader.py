@@ -29,7 +29,7 @@ _HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+\s*[�
 def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument:
     text, encoding = decode_text(data, name)
     text = strip_bookmarks(text.replace("\r\n", "\n").replace("\r", "\n"))
-    if not text.strip():
+    if not text or text.isspace():  # (isspace: no copy of the text, as strip() makes)
         raise EmptyDocument(f"{name}: the text holds only whitespace")
     lines = text.split("\n")
     style = detect_style(lines, text)
@@ -41,7 +41,7 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
         rows = _cell_per_line(lines)
     else:
         rows = _tab_split(lines)
-    plain = "\n".join(line.replace("\t", " ").strip() for line in lines if line.strip())
+    plain = "\n".join([t.replace("\t", " ") for line in lines if (t := line.strip())])
     title = _header_title(lines)
     return RawDocument("txt", rows, plain, detail=f"{encoding}; {style}", title_hint=title)
 
@@ -62,8 +62,14 @@ def strip_bookmarks(text: str) -> str:
 
 
 def detect_style(lines: list[str], text: str) -> str:
-    cell_lines = sum(1 for ln in lines if ln.startswith("\t") and "\t" not in ln[1:].rstrip("\t"))
-    split_lines = sum(1 for ln in lines if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()))
+    cell_lines = split_lines = 0
+    for ln in lines:
+        if "\t" not in ln:
+            continue  # neither kind of table line
+        if ln.startswith("\t") and "\t" not in ln[1:].rstrip("\t"):
+            cell_lines += 1
+        if "\t" in ln.strip("\t") or (ln.count("\t") >= 2 and ln.strip()):
+            split_lines += 1
     if cell_lines == 0 and split_lines == 0:
         from extractors.formats.txt.flattened import looks_flattened
 
