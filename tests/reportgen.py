@@ -3,6 +3,14 @@
 from schemas import TABLES, schema
 
 APPLICANTS = 6
+# Column keys in printed order, and the headings of the three tables, for hand-built rows.
+APPLICATION_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
+                       "legal_service_org", "other_org", "total")
+REVIEW_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+NEW_RECEIVED = "一、本年新收政府信息公开申请数量"
+TABLE2_HEADING = "二、主动公开政府信息情况"
+TABLE3_HEADING = "三、收到和处理政府信息公开申请情况"
+TABLE4_HEADING = "四、政府信息公开行政复议、行政诉讼情况"
 
 
 def consistent_values(template: str = "gb2021") -> dict:

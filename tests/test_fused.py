@@ -4,17 +4,17 @@ cells by the template arithmetic through `extractors.tables.assemble.assemble`."
 
 from __future__ import annotations
 
+from reportgen import APPLICATION_COLUMNS as APPLICANTS
+from reportgen import NEW_RECEIVED as NEW
+from reportgen import REVIEW_COLUMNS as REVIEW
+from reportgen import TABLE2_HEADING as TABLE2
+from reportgen import TABLE3_HEADING as TABLE3
+from reportgen import TABLE4_HEADING as TABLE4
+
 from extractors.records import Cell, RawDocument, Row
 from extractors.settings import DEFAULT
 from extractors.tables.assemble import assemble
 
-APPLICANTS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-              "legal_service_org", "other_org", "total")
-REVIEW = ("upheld", "corrected", "other", "pending", "total")
-NEW = "一、本年新收政府信息公开申请数量"
-TABLE2 = "二、主动公开政府信息情况"
-TABLE3 = "三、收到和处理政府信息公开申请情况"
-TABLE4 = "四、政府信息公开行政复议、行政诉讼情况"
 # The notes the solver adds for a table-3 row solved on its own: the column checks need rows
 # that a one-row document does not have.
 RESULT_ROWS = (

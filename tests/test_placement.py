@@ -8,18 +8,16 @@ import time
 import tracemalloc
 
 import pytest
+from reportgen import APPLICATION_COLUMNS as APPLICANTS
+from reportgen import NEW_RECEIVED as NEW
+from reportgen import REVIEW_COLUMNS as REVIEW
+from reportgen import TABLE3_HEADING as TABLE3
+from reportgen import TABLE4_HEADING as TABLE4
 
 from extractors.arithmetic.checks import _table_equations, run_checks
 from extractors.records import Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT
 from extractors.tables.assemble import assemble
-
-APPLICANTS = ("natural_person", "commercial_enterprise", "research_institution", "social_welfare_org",
-              "legal_service_org", "other_org", "total")
-REVIEW = ("upheld", "corrected", "other", "pending", "total")
-NEW = "一、本年新收政府信息公开申请数量"
-TABLE3 = "三、收到和处理政府信息公开申请情况"
-TABLE4 = "四、政府信息公开行政复议、行政诉讼情况"
 
 
 def text(line: str) -> Row:
