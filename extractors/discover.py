@@ -26,7 +26,7 @@ from pathlib import Path
 
 # Files that are never reports (our own outputs, OS debris, ground-truth files).
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-IGNORED_SUFFIXES = {".parquet", ".jsonl", ".json", ".yaml", ".yml", ".md", ".tmp", ".lock"}
+IGNORED_SUFFIXES = {".parquet", ".jsonl", ".json", ".yaml", ".yml", ".tmp", ".lock"}
 # The encoding tried for a name that is not UTF-8: GB18030 is the superset of GBK and
 # GB2312, what Chinese Windows writes into zip files and onto FAT/NTFS volumes.
 LEGACY_NAME_ENCODING = "gb18030"

@@ -46,6 +46,10 @@ class Row:
     # (table, canonical row key) when the reader already identified the row (the flattened-
     # text reader finds rows by their canonical labels); None: the assembler matches the label.
     key: tuple[str, str] | None = None
+    # A row whose label its source may have displaced (converter Markdown prints a row's label
+    # on a line of its own): when it prints no label, the assembler places it by the
+    # template's row order where the gap it fills is certain (`extractors.tables.ordered`).
+    by_order: bool = False
 
     @property
     def text(self) -> str:

@@ -14,7 +14,7 @@ import importlib
 from extractors.errors import UnsupportedFormat
 
 # Formats with a reader module of the same name in this package.
-READERS = ("txt", "html", "docx", "pdf")
+READERS = ("txt", "html", "docx", "pdf", "markdown")
 
 
 def reader_for(fmt: str):

@@ -17,7 +17,8 @@ _HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|table[\
 
 
 def sniff(data: bytes, name: str = "") -> str:
-    """The format of a document: 'txt', 'html', 'docx' or 'pdf'.
+    """The format of a document: 'txt', 'markdown' (converter output with pipe tables),
+    'html', 'docx' or 'pdf'.
 
     Raises the documented errors for what cannot be read: an empty file, a binary
     file, an old Word/WPS file, an image.
@@ -48,7 +49,38 @@ def sniff(data: bytes, name: str = "") -> str:
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if _HTML_RE.search(text_head[:2048]) and (b"</" in head or b"/>" in head):
         return "html"
+    if b"\x00" not in head and _looks_markdown(data):
+        return "markdown"
     return "txt"
+
+
+# Lines opening with a pipe that a text must hold to be converter Markdown (a pipe table
+# has a header and a row at least); one separator line (|---|) is enough on its own.
+MARKDOWN_PIPE_LINES = 2
+# Pipes a pipe-table line holds at least (two cells).
+MARKDOWN_LINE_PIPES = 3
+
+
+def _looks_markdown(data: bytes) -> bool:
+    """Pipe-table lines: lines that open and close with '|' and hold another pipe, or a
+    separator line (|---|). A line start is safe to test on the raw bytes in every encoding we
+    read (a GBK trail byte can be 0x7C, never the first byte of a line); the scan visits each
+    line once and stops at the second such line."""
+    found, pos = 0, 0
+    while (pos := data.find(b"|", pos)) >= 0:
+        start = data.rfind(b"\n", 0, pos) + 1
+        end = data.find(b"\n", pos)
+        end = len(data) if end < 0 else end
+        if not data[start:pos].strip(b" \t\xef\xbb\xbf"):
+            line = data[start:end].strip(b" \t\r")
+            if line.count(b"|") >= MARKDOWN_LINE_PIPES and line.endswith(b"|"):
+                found += 1
+            elif b"---" in line and not line.strip(b"|-: \t"):
+                found += MARKDOWN_PIPE_LINES  # a separator line
+            if found >= MARKDOWN_PIPE_LINES:
+                return True
+        pos = end
+    return False
 
 
 def _ole_kind(data: bytes, name: str) -> str:

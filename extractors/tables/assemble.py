@@ -24,6 +24,7 @@ from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
+from extractors.tables import ordered
 from extractors.tables.cells import BLANK_TEXT, text_kind
 from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
 from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
@@ -66,6 +67,9 @@ class TableWalker:
         self.fused: dict[str, dict[str, FusedRun]] = {}
         self.one_row_keys, self.one_row_sums = _one_row_layout(ONE_ROW_TABLE, self.template)
         self.one_row_width = len(self.one_row_keys)
+        self.pending = ordered.Pending()  # label-less rows waiting for their table's next row
+        self.last_row: dict[str, str] = {}  # table → the last row placed in it
+        self.by_order: list[tuple[str, str]] = []  # rows placed by the template's row order
 
     @property
     def section(self) -> str | None:
@@ -78,6 +82,10 @@ class TableWalker:
                 self._text_row(row)
             else:
                 self._table_row(row)
+            if self.pending.rows and self.section != self.pending.table:
+                self._resolve_gap(None, None)
+        self._resolve_gap(None, None)
+        ordered.confirm(self.state, self.by_order, self.template)
         if self.fused:
             fused_runs.store_solutions(self.state, self.fused, self.doc.text)
         return self.state
@@ -110,9 +118,13 @@ class TableWalker:
             return
         label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
         if label is None:
-            self._unlabelled_row(values, grid)
+            if not (row.by_order and self._defer(values, grid)):
+                self._unlabelled_row(values, grid)
             return
         raw_label, match, plan = label
+        if match is None and row.by_order and all(text_kind(c.text) == BLANK_TEXT for c in values):
+            self._header_row(labels)  # a header padded with empty cells to its table's width
+            return
         if match is None:
             self.state.store_unmatched(raw_label, values, "unmatched_label",
                                        f"row label {raw_label!r} matches no canonical row")
@@ -122,6 +134,7 @@ class TableWalker:
             self._header_row(labels)
             return
         self.state.enter(match.table)
+        self._resolve_gap(match.table, match.key)
         self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
 
     def _match(self, label_texts: list[str]) -> Match | None:
@@ -160,6 +173,42 @@ class TableWalker:
             return
         self.state.store_unmatched(None, values, "unlabelled_row", f"a row of {n} values with no label")
 
+    # ---- rows placed by the template's row order (extractors.tables.ordered) -------------
+    def _defer(self, values: list[Cell], grid: bool) -> bool:
+        """Hold back a label-less row of table 2 or 3 until its table's next placed row."""
+        table = self.section
+        if table not in TABLES or table == ONE_ROW_TABLE or all(text_kind(c.text) == BLANK_TEXT for c in values):
+            return False
+        if self.pending.table != table:
+            self._resolve_gap(None, None)
+        self.pending.table = table
+        self.pending.rows.append((values, grid))
+        return True
+
+    def _resolve_gap(self, table: str | None, key: str | None) -> None:
+        """Place the rows held back before `key` of `table` (None: their table ended)."""
+        ptable, rows = self.pending.take()
+        if not rows:
+            return
+        order = [r.key for r in self.s.rows(ptable, self.template)]
+        prev = self.last_row.get(ptable)
+        gap, why = ordered.order_gap(order, prev, key if table == ptable else None, self.state.seen, ptable, len(rows))
+        section, self.state.section = self.state.section, ptable
+        for i, (values, grid) in enumerate(rows):
+            if gap is None:
+                self.state.store_unmatched(None, values, "unlabelled_row",
+                                           f"a row of {len(trim(values, grid))} values with no label: {why}, "
+                                           "so it is not placed by the template's row order")
+                continue
+            self._place(ptable, gap[i], None, None, values, grid)
+            self.by_order.append((ptable, gap[i]))
+            self.state.findings.append(Finding(
+                "placed_by_order", "info", f"{ptable}.{gap[i]}: a row printed without its label, placed by "
+                f"the template's row order between {prev or 'the table start'} and {key or 'the table end'}",
+                ptable, gap[i], detail={"after": prev, "before": key if table == ptable else None,
+                                        "printed": [c.text for c in values]}))
+        self.state.section = section
+
     # ---- placement --------------------------------------------------------------------
     def _place_one_row(self, values: list[Cell], grid: bool) -> None:
         """Table 4 printed as one row: its canonical rows' cells side by side."""
@@ -181,12 +230,13 @@ class TableWalker:
             self.state.claim(ONE_ROW_TABLE, r)
         self.state.store_placed(ONE_ROW_TABLE, keys, placed, cells, None, 1.0, labels)
 
-    def _place(self, table: str, key: str, score: float, raw_label: str | None,
+    def _place(self, table: str, key: str, score: float | None, raw_label: str | None,
                values: list[Cell], grid: bool, plan: RowPlan | None = None) -> None:
         if not self.state.claim(table, key):
             self.state.store_unmatched(raw_label, values, "duplicate_row",
                                        f"{table}.{key} printed a second time (label {raw_label!r}); stored unmatched")
             return
+        self.last_row[table] = key
         plan = plan or row_plan(table, key, self.template)
         if not plan.allowed:
             self.state.findings.append(Finding("row_not_in_template", "info",
@@ -313,6 +363,9 @@ def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
             extra = cells[n:] if table == "active_disclosure" else cells[:-n]
             if all(text_kind(c.text) == BLANK_TEXT for c in extra):
                 cells = cells[:n] if table == "active_disclosure" else cells[-n:]
+            elif all(text_kind(c.text) == BLANK_TEXT for c in cells[n:]):
+                # Blank cells after the row's n values: a pipe table padded to a wider header.
+                cells = cells[:n]
     if grid and len(cells) > n:
         # A value cell merged across grid columns (gb2021's one-column rows of table 2 span
         # the block's three columns) repeats its text in each position: read it once.
