@@ -2,7 +2,7 @@
 
     python -m benchmarks.corpus --out DIR --n 200 --seed 1 [--formats txt,docx,html,pdf]
 
-Writes DIR/{txt,docx,html,pdf}/NNNN_<hex>.<ext> and DIR/gold.jsonl, one JSON line per
+Writes DIR/{txt,docx,html,pdf,md}/NNNN_<hex>.<ext> and DIR/gold.jsonl, one JSON line per
 document in the format of tests/fixtures/real/gold.jsonl (path relative to DIR, format,
 template, year, agency, cells [table, row, column, value]) plus `perturbations` (what was
 applied), `broken_check` (the spec check id broken on purpose, or null) and `notes`.
@@ -42,12 +42,15 @@ from benchmarks.synth.names import Agency, make_agency
 from benchmarks.synth.narrative import page_filler
 from benchmarks.synth.write_docx import write_docx
 from benchmarks.synth.write_html import write_html
+from benchmarks.synth.write_md import write_md
 from benchmarks.synth.write_pdf import INSTALL_HINT, PdfUnavailable, convert_batch, soffice, table3_pages
 from benchmarks.synth.write_txt import write_txt
 
-FORMATS = ("txt", "docx", "html", "pdf")
-EXTENSIONS = {"txt": "txt", "docx": "docx", "html": "html", "pdf": "pdf"}
-WRITERS = {"txt": write_txt, "html": write_html, "docx": write_docx, "pdf": write_docx}
+FORMATS = ("txt", "docx", "html", "pdf", "md")
+EXTENSIONS = {"txt": "txt", "docx": "docx", "html": "html", "pdf": "pdf", "md": "md"}
+WRITERS = {"txt": write_txt, "html": write_html, "docx": write_docx, "pdf": write_docx, "md": write_md}
+# A converter's Markdown saved as .txt (kewei-2024.txt is one): the writer records it so.
+MD_AS_TXT = "md:txt_extension"
 PDF_WORK_DIR = ".pdf-work"
 # Re-render passes for PDFs whose table 3 fits on one page (each adds ~half a page of
 # narrative before table 2; one pass fixes nearly all, as a ~3/4-page table then straddles).
@@ -187,7 +190,8 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
         doc = build_document(report, agency, rng, fmt)
         writer_state = rng.getstate()
         data = WRITERS[fmt](doc, rng)
-        name = f"{i:04d}_{rng.getrandbits(64):016x}.{EXTENSIONS[fmt]}"
+        ext = "txt" if fmt == "md" and MD_AS_TXT in report.perturbations else EXTENSIONS[fmt]
+        name = f"{i:04d}_{rng.getrandbits(64):016x}.{ext}"
         rel = f"{fmt}/{name}"
         if fmt == "pdf":
             report.perturbations.append("pdf:libreoffice_from_docx")
@@ -217,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, type=Path, help="output directory")
     ap.add_argument("--n", type=int, default=200, help="number of documents")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated subset of txt,docx,html,pdf")
+    ap.add_argument("--formats", default=",".join(FORMATS), help="comma-separated subset of txt,docx,html,pdf,md")
     ap.add_argument("--write", default=None,
                     help="comma-separated formats whose files are written (default: all of --formats)")
     args = ap.parse_args(argv)

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # Files that are never reports (our own outputs, OS debris, ground-truth files).
-IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini",
+                 # the documentation beside a folder of reports (Markdown reports are read: .md)
+                 "README.md", "readme.md", "README.markdown"}
 IGNORED_SUFFIXES = {".parquet", ".jsonl", ".json", ".yaml", ".yml", ".tmp", ".lock"}
 # The encoding tried for a name that is not UTF-8: GB18030 is the superset of GBK and
 # GB2312, what Chinese Windows writes into zip files and onto FAT/NTFS volumes.

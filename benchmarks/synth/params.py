@@ -139,3 +139,21 @@ P_HTML_SPLIT_SPANS = 0.25     # Pingtan page.html splits "21" into spans "2","1"
 P_TABLE2_PER_ITEM = 0.35      # many Word reports print one small table per 第二十条 item
 P_TABLE3_SPLIT = 0.25         # table 3 cut into two Word tables - coverage
 P_PARAGRAPH_BREAKS_IN_CELL = 0.5  # docx: a label line break as two <w:p> instead of <w:br/>
+
+# ---- converter Markdown (md) ----------------------------------------------------------
+# Reports converted from PDF to Markdown by another tool (MinerU, docling, marker, LLM
+# pipelines); the real one is tests/fixtures/real/kewei-2024.txt. Coverage values: every
+# shape shows up several times among the md documents of a 200-document corpus.
+P_MD_TXT_EXTENSION = 0.4      # saved as .txt (kewei-2024 is one); else .md
+P_MD_ONE_ROW_TABLES = 0.35    # every data row its own small table under | 类别 | 数据1 | … | 总计 |
+P_MD_DISPLACED = 0.45         # table 3 rows printed without their label (kewei: 10 of 25 rows)
+P_MD_DISPLACE_ROW = 0.3       # of a displaced document's table-3 rows, each
+P_MD_LABEL_AFTER = 0.25       # a displaced label printed after its values (kewei: （二）部分公开)
+P_MD_WRAP_LABEL = 0.5         # a displaced label wrapped over two lines (kewei: 5.属于三类内部事务信 / 息)
+P_MD_HASH_HEADINGS = 0.6      # section headings written as ## headings (kewei: ## 表二：…)
+P_MD_TABLE_CAPTIONS = 0.5     # a ## 表N：… caption before each table (kewei)
+P_MD_PADDED_HEADER = 0.3      # table 3's header wider than its rows (kewei: 9 header cells, 7 values)
+P_MD_TABLE2_AS_TEXT = 0.3     # table 2's one-value rows as 'label value' text lines (kewei: 行政许可 97)
+P_MD_DROPPED_CELL = 0.25      # a converter drops one total cell of table 3 (kewei: carried_forward.total)
+P_MD_NO_SEPARATOR = 0.15      # a fragment without its |---| line (LLM output)
+MD_WRAP_CHARS = 10            # where a wrapped label breaks (kewei: 9-11 characters a line)

@@ -177,7 +177,7 @@ class TableWalker:
     def _defer(self, values: list[Cell], grid: bool) -> bool:
         """Hold back a label-less row of table 2 or 3 until its table's next placed row."""
         table = self.section
-        if table not in TABLES or table == ONE_ROW_TABLE or all(text_kind(c.text) == BLANK_TEXT for c in values):
+        if table not in TABLES or table == ONE_ROW_TABLE or not values:
             return False
         if self.pending.table != table:
             self._resolve_gap(None, None)
@@ -192,10 +192,18 @@ class TableWalker:
             return
         order = [r.key for r in self.s.rows(ptable, self.template)]
         prev = self.last_row.get(ptable)
-        gap, why = ordered.order_gap(order, prev, key if table == ptable else None, self.state.seen, ptable, len(rows))
+        nxt = key if table == ptable else None
+        gap, why = ordered.order_gap(order, prev, nxt, self.state.seen, ptable, len(rows))
+        printed = [r for r in rows if not all(text_kind(c.text) == BLANK_TEXT for c in r[0])]
+        if gap is None and len(printed) < len(rows):
+            # Rows of empty cells: the template's blank rows, else spacing between fragments.
+            gap, _ = ordered.order_gap(order, prev, nxt, self.state.seen, ptable, len(printed))
+            rows = printed if gap is not None else rows
         section, self.state.section = self.state.section, ptable
         for i, (values, grid) in enumerate(rows):
             if gap is None:
+                if all(text_kind(c.text) == BLANK_TEXT for c in values):
+                    continue
                 self.state.store_unmatched(None, values, "unlabelled_row",
                                            f"a row of {len(trim(values, grid))} values with no label: {why}, "
                                            "so it is not placed by the template's row order")
@@ -363,9 +371,8 @@ def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
             extra = cells[n:] if table == "active_disclosure" else cells[:-n]
             if all(text_kind(c.text) == BLANK_TEXT for c in extra):
                 cells = cells[:n] if table == "active_disclosure" else cells[-n:]
-            elif all(text_kind(c.text) == BLANK_TEXT for c in cells[n:]):
-                # Blank cells after the row's n values: a pipe table padded to a wider header.
-                cells = cells[:n]
+            else:
+                cells = _strip_padding(cells, n)
     if grid and len(cells) > n:
         # A value cell merged across grid columns (gb2021's one-column rows of table 2 span
         # the block's three columns) repeats its text in each position: read it once.
@@ -373,6 +380,19 @@ def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
         if len(collapsed) == n:
             cells = collapsed
     return cells
+
+
+def _strip_padding(cells: list[Cell], n: int) -> list[Cell]:
+    """A row of more than n cells whose surplus is blank on both sides (a merged label's empty
+    columns on the left, a pipe table padded to a wider header on the right): the n cells
+    between, the left blanks dropped first (padding is added on the right). Unchanged when
+    the non-blank cells do not fit in n."""
+    start, end = 0, len(cells)
+    while end - start > n and text_kind(cells[start].text) == BLANK_TEXT:
+        start += 1
+    while end - start > n and text_kind(cells[end - 1].text) == BLANK_TEXT:
+        end -= 1
+    return cells[start:end] if end - start == n else cells
 
 
 def assemble(doc: RawDocument, year: int | None = None, settings: Settings = DEFAULT) -> Assembly:

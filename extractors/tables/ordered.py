@@ -9,7 +9,8 @@ is stored unplaced with a finding: never a guess.
 
 At the end of the walk the template's identities over rows (results sum, balance) confirm
 every row placed this way: where one fails with every cell printed, the rows placed by order
-that it involves are taken back (stored unplaced, with a finding).
+that add a non-zero cell to it are taken back (stored unplaced, with a finding). A row whose
+cell there is 0 is kept: the sum fails as much without it (the report's own error).
 """
 
 from __future__ import annotations
@@ -72,7 +73,9 @@ def confirm(state: TableState, ordered: list[tuple[str, str]], template: str) ->
         for ident in rules().identities_for(table, "rows"):
             for eq in ident.equations(columns, printed, template):
                 cells = (*eq.expected, *eq.printed)
-                mine = {c[1] for c in cells if c[1] in rows}
+                # A row placed by order whose cell here is 0 adds nothing to the sum: its
+                # place cannot be what breaks it (the report's own error can).
+                mine = {c[1] for c in cells if c[1] in rows and known.get(c) != 0}
                 if not mine or not all(c in known for c in cells):
                     continue
                 diff = sum(known[c] for c in eq.expected) - sum(known[c] for c in eq.printed)
