@@ -73,10 +73,10 @@ def _looks_markdown(data: bytes) -> bool:
         end = len(data) if end < 0 else end
         if not data[start:pos].strip(b" \t\xef\xbb\xbf"):
             line = data[start:end].strip(b" \t\r")
-            if line.count(b"|") >= MARKDOWN_LINE_PIPES and line.endswith(b"|"):
-                found += 1
-            elif b"---" in line and not line.strip(b"|-: \t"):
+            if b"---" in line and not line.strip(b"|-: \t"):
                 found += MARKDOWN_PIPE_LINES  # a separator line
+            elif line.count(b"|") >= MARKDOWN_LINE_PIPES and line.endswith(b"|"):
+                found += 1
             if found >= MARKDOWN_PIPE_LINES:
                 return True
         pos = end
