@@ -188,9 +188,29 @@ def test_traditional_documents_are_traditional(corpus):
 def test_perturbations_cover_the_issue_list(corpus):
     _, gold = corpus
     seen = Counter(p.split(":")[0] for g in gold for p in g["perturbations"])
-    for kind in ("item_numbering", "self_reference", "label_line_breaks", "label_typo", "title", "encoding",
-                 "txt", "html", "layout"):
+    for kind in ("item_numbering", "self_reference", "label_line_breaks", "label_typo", "label_rewording",
+                 "title", "encoding", "txt", "html", "layout"):
         assert seen[kind], kind
+
+
+def test_reworded_labels_are_printed_in_the_documents(corpus):
+    """A report's reworded labels are in its text: the harder corpus really prints them."""
+    from benchmarks.synth.labels import REWORDINGS
+    from extractors.charset import decode_text
+    from extractors.labels.normalize import to_simplified
+
+    out, gold = corpus
+    checked = 0
+    for g in gold:
+        reworded = [p.split(":", 1)[1].split(",") for p in g["perturbations"] if p.startswith("label_rewording:")]
+        if not reworded or g["format"] not in ("txt", "md"):
+            continue
+        text, _ = decode_text((out / g["path"]).read_bytes(), g["path"])
+        text = to_simplified("".join(text.split())).replace("本单位", "本机关")
+        for lid in reworded[0]:
+            assert any(v in text for v in REWORDINGS[lid]), (g["path"], lid)
+            checked += 1
+    assert checked >= 20
 
 
 def test_deterministic(tmp_path):

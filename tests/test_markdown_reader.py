@@ -160,3 +160,18 @@ def test_render_md_is_deterministic():
         report, agency, rng = make_report(3, 9)
         texts.append(render_md(build_document(report, agency, rng, "md"), rng))
     assert texts[0] == texts[1] and "|" in texts[0]
+
+
+def test_a_padded_row_is_trimmed_only_when_its_columns_are_certain():
+    from extractors.records import Cell
+    from extractors.tables.assemble import _strip_padding
+
+    def texts(cells):
+        return [c.text for c in cells]
+
+    # trailing padding only: one window of 7 holds every printed cell
+    row = [Cell(t) for t in ["32", "2", "0", "0", "0", "0", "34", ""]]
+    assert texts(_strip_padding(row, 7)) == ["32", "2", "0", "0", "0", "0", "34"]
+    # blanks on both sides (blank cells may be printed zeros): two windows fit, so unchanged
+    row = [Cell(t) for t in ["", "", "1", "", "", "", "", "1", "", ""]]
+    assert texts(_strip_padding(row, 7)) == texts(row)

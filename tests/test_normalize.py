@@ -85,3 +85,9 @@ def test_simplification_is_idempotent_where_opencc_is_not():
     # OpenCC t2s maps 薴 to 苧 and 苧 to 苎: one pass is not a fixed point (found by Hypothesis)
     assert to_simplified("薴") == to_simplified(to_simplified("薴")) == "苎"
     assert normalize_label("薴") == normalize_label(normalize_label("薴"))
+
+
+def test_hej_is_the_templates_zongji_as_a_whole_label_or_last_word():
+    assert normalize_label("（七）合计") == normalize_label("（七）总计")
+    assert normalize_label("三、本年度办理结果/(七) 合计") == normalize_label("三、本年度办理结果/(七) 总计")
+    assert normalize_label("合计数") == "合计数"  # a longer word is not the total

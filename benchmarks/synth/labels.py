@@ -42,6 +42,43 @@ TYPO_CANDIDATES = ("ap.row.results.withheld.prohibited_by_law", "ap.row.results.
                    "ap.row.results.not_processed.excessive", "ap.row.results.not_processed.publication",
                    "ap.row.carried_forward", "ad.row.other_services", "ad.row.fees",
                    "ap.row.results.withheld.third_party_rights")
+# Wordings published reports print instead of the official label (the label body, after the
+# numbering), by label id. From the real reports and the spec's label_variants: a dropped or
+# added 的/量/度 (kewei, Hongze: 申请数 for 申请数量), punctuation inserted into the official
+# wording (其他法律、行政法规), a dropped parenthetical (部分公开), 下一年度 for 下年度, 或者 for 或,
+# the self-reference dropped (不掌握相关政府信息), 本年新制发 for 本年制发, 合计 for 总计.
+REWORDINGS = {
+    "ap.row.new_received": ("本年新收政府信息公开申请数", "本年度新收政府信息公开申请数量", "本年新收到政府信息公开申请数量"),
+    "ap.row.carried_over": ("上年结转政府信息公开申请数", "上年度结转政府信息公开申请数量"),
+    "ap.row.results.partially_disclosed": ("部分公开", "部分公开（区分处理的，只计这一情形）"),
+    "ap.row.results.withheld.state_secret": ("属于国家秘密的",),
+    "ap.row.results.withheld.prohibited_by_law": ("其他法律、行政法规禁止公开", "其他法律行政法规禁止公开的"),
+    "ap.row.results.withheld.three_safeties": ("危及三安全一稳定", "危及\"三安全一稳定\""),
+    "ap.row.results.withheld.third_party_rights": ("保护第三方合法权益的",),
+    "ap.row.results.withheld.internal_affairs": ("属于三类内部事务信息的", "三类内部事务信息"),
+    "ap.row.results.withheld.process_info": ("属于四类过程性信息的", "四类过程性信息"),
+    "ap.row.results.withheld.enforcement_files": ("属于行政执法案卷的",),
+    "ap.row.results.withheld.admin_query": ("属于行政查询事项的",),
+    "ap.row.results.unavailable.not_held": ("不掌握相关政府信息", "本机关不掌握相关的政府信息"),
+    "ap.row.results.unavailable.needs_creation": ("没有现成信息，需要另行制作", "没有现成信息需另行制作"),
+    "ap.row.results.unavailable.unclear": ("补正后申请内容仍然不明确",),
+    "ap.row.results.not_processed.petition": ("信访举报投诉类的申请",),
+    "ap.row.results.not_processed.duplicate": ("重复申请的",),
+    "ap.row.results.not_processed.publication": ("要求提供公开出版物的",),
+    "ap.row.results.not_processed.excessive": ("无正当理由大量、反复申请",),
+    "ap.row.results.not_processed.confirm_reissue": ("要求行政机关确认或者重新出具已获取信息",),
+    "ap.row.results.other.overdue_correction": ("申请人无正当理由逾期不补正，行政机关不再处理其政府信息公开申请",),
+    "ap.row.results.other.unpaid_fee": ("申请人逾期未按收费通知要求缴纳费用，行政机关不再处理其政府信息公开申请",),
+    "ap.row.results.total": ("合计",),
+    "ap.row.carried_forward": ("结转下一年度继续办理", "结转下年度继续办理的"),
+    "ad.col.issued": ("本年新制发件数",),
+    "ad.col.repealed": ("本年度废止件数",),
+    "ad.col.new_made": ("本年新制作数",),
+    "ad.col.total_published": ("对外公开总数",),
+    "ad.col.prev_year_items": ("上年项目数量",),
+    "ad.col.decisions": ("处理决定数量",),
+    "rl.col.pending": ("未审结",),
+}
 
 
 class Labeler:
@@ -59,6 +96,7 @@ class Labeler:
         self.breaks: set[str] = set()
         self.spaces: set[str] = set()
         self.typos: dict[str, str] = {}
+        self.rewordings: dict[str, str] = {}
         present = label_ids(template)
         if rng.random() < P.P_LABEL_BREAKS:
             keys = [k for k in sorted(BREAKABLE) if k in present]
@@ -70,6 +108,10 @@ class Labeler:
             keys = [k for k in TYPO_CANDIDATES if k in present]
             for lid in rng.sample(keys, k=rng.randint(1, 2)):
                 self.typos[lid] = rng.choice(["drop", "swap"])
+        if rng.random() < P.P_LABEL_REWORD:
+            keys = [k for k in REWORDINGS if k in present and k not in self.typos]
+            for lid in rng.sample(keys, k=min(len(keys), rng.randint(*P.LABEL_REWORD_COUNT))):
+                self.rewordings[lid] = rng.choice(REWORDINGS[lid])
         p = perturbations
         if self.sep != "．":
             p.append(f"item_numbering:{self.sep.strip() or self.sep}{' (with space)' if self.sep.endswith(' ') else ''}")
@@ -91,6 +133,8 @@ class Labeler:
             p.append("label_spaces:" + ",".join(sorted(self.spaces)))
         for lid, how in sorted(self.typos.items()):
             p.append(f"label_typo:{how}:{lid}")
+        if self.rewordings:
+            p.append("label_rewording:" + ",".join(sorted(self.rewordings)))
 
     # ---- numbering ------------------------------------------------------------------------
     def item(self, n: int, body: str) -> str:
@@ -128,6 +172,8 @@ class Labeler:
         t = self.renumber(official).replace("本机关", self.self_ref)
         prefix_len = _numbering_prefix_len(t)
         head, body = t[:prefix_len], t[prefix_len:]
+        if lid in self.rewordings:
+            body = self.rewordings[lid].replace("本机关", self.self_ref)
         how = self.typos.get(lid)
         if how and len(body) >= 5:
             i = self.rng.randrange(1, len(body) - 2)

@@ -22,6 +22,9 @@ NUMBERING_RE = re.compile(
 )
 # Wording variants that mean the same thing (spec label_variants.agency_self_reference).
 SYNONYMS = (("本单位", "本机关"),)
+# 合计 printed for the templates' 总计 as a whole label or its last word (（七）合计: many county
+# reports do); 合计数 and other longer words are left alone.
+_TOTAL_RE = re.compile(r"合计(?![\u4e00-\u9fff])")
 _SPACE_RE = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
 # Labels repeat across rows and documents: normalise each distinct text once per process.
 CACHE_SIZE = 65_536
@@ -215,6 +218,8 @@ def normalize_label(text: str) -> str:
     t = squash_spaces(normalize_text(text or ""))
     for variant, canonical in SYNONYMS:
         t = t.replace(variant, canonical)
+    if "合计" in t:
+        t = _TOTAL_RE.sub("总计", t)
     t = strip_numbering(t)
     return t.strip(":：;；,，。.、")
 

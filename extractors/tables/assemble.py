@@ -383,16 +383,16 @@ def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
 
 
 def _strip_padding(cells: list[Cell], n: int) -> list[Cell]:
-    """A row of more than n cells whose surplus is blank on both sides (a merged label's empty
-    columns on the left, a pipe table padded to a wider header on the right): the n cells
-    between, the left blanks dropped first (padding is added on the right). Unchanged when
-    the non-blank cells do not fit in n."""
-    start, end = 0, len(cells)
-    while end - start > n and text_kind(cells[start].text) == BLANK_TEXT:
-        start += 1
-    while end - start > n and text_kind(cells[end - 1].text) == BLANK_TEXT:
-        end -= 1
-    return cells[start:end] if end - start == n else cells
+    """A row of more than n cells whose surplus is blank (a merged label's empty columns on
+    the left, a pipe table padded to a wider header on the right): the n cells between, when
+    exactly one window of n cells holds every non-blank cell. Unchanged otherwise: blank cells
+    can be printed zeros, so with blanks on both sides the columns are not certain."""
+    filled = [i for i, c in enumerate(cells) if text_kind(c.text) != BLANK_TEXT]
+    if not filled:
+        return cells
+    first, last = filled[0], filled[-1]
+    lo, hi = max(0, last - n + 1), min(first, len(cells) - n)
+    return cells[lo:lo + n] if lo == hi else cells
 
 
 def assemble(doc: RawDocument, year: int | None = None, settings: Settings = DEFAULT) -> Assembly:
