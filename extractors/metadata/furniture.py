@@ -39,7 +39,7 @@ BOX_LINE_CHARS = 120
 _INDEX_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_\-/.·]{3,60}")
 
 # Site chrome: breadcrumb and navigation words, and the bits of every page footer.
-_CRUMB_RE = re.compile(r"(当前位置|您的位置|您现在的位置|所在位置)\s*[:：]|首页\s*[>＞»›/→]|[>＞»›]\s*首页")
+_CRUMB_RE = re.compile(r"^\s*(?:网站)?首页|(当前位置|您的位置|您现在的位置|所在位置)\s*[:：]|首页\s*[>＞»›/→]|[>＞»›]\s*首页")
 _CHROME_RE = re.compile(
     r"上一篇|下一篇|分享到|打印本页|关闭窗口|【\s*字体|字号\s*[:：]\s*[大中小]|浏览次数|ICP备|网站标识码|"
     r"主办单位|承办单位|技术支持|版权所有|扫一扫|公网安备|网站地图|无障碍"
