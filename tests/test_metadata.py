@@ -8,7 +8,6 @@ import pytest
 from extractors.metadata import extract_metadata
 
 
-
 def _tay(meta) -> tuple:
     """(title, agency, year) of a Metadata."""
     return meta.title, meta.agency, meta.year

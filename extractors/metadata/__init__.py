@@ -14,7 +14,14 @@ from datetime import date
 from extractors.metadata.agency import AGENCY_RE, candidate, choose_agency
 from extractors.metadata.furniture import box_fields, box_pairs
 from extractors.metadata.sources import opening_candidates, signature
-from extractors.metadata.title import LEADING_LINES, content_lines, find_title, find_year, is_title, leading_lines
+from extractors.metadata.title import (
+    LEADING_LINES,
+    content_lines,
+    find_title,
+    find_year,
+    is_title,
+    leading_lines,
+)
 
 # Compatibility names (tests and readers import these).
 _leading_lines = leading_lines

@@ -38,7 +38,7 @@ ABBREVIATIONS = {
 }
 _ABBREV_RE = re.compile("|".join(sorted(ABBREVIATIONS, key=len, reverse=True)))
 # Self references that name no agency (本机关, 我局 …): never a candidate.
-_SELF_RE = re.compile(r"^(本|我|该|各|全|上级|有关)")
+_SELF_RE = re.compile(r"^(本|我|该|各|全|上级|有关|做好|开展|印发|转发|加强|推进|进一步|深入|认真)")
 # What a name never holds, and what is cut off it: the title words and what follows them.
 _TITLE_WORDS_RE = re.compile(r"(政府信息公开|政府信息|政务公开|信息公开|政府公开|年度报告|工作报告|年报)")
 _YEAR_RE = re.compile(r"(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年(?:度)?")

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from extractors.labels.normalize import halfwidth, to_simplified
-from extractors.metadata.agency import canonical_agency
+from extractors.metadata.agency import canonical_agency, looks_like_agency
 from extractors.metadata.dates import CN_YEAR_RE, cn_year
 from extractors.metadata.furniture import BOX_KEY_RE, is_box_line, is_chrome
 
@@ -46,8 +46,21 @@ def content_lines(lines: list[str]) -> list[str]:
     return [re.sub(r"^[#＃]+\s*", "", ln) for ln in lines if not is_chrome(ln) and not is_box_line(ln)]
 
 
+# A title that ends as a notice, a plan or an opinion is not a report's title, whatever it
+# says about reports (关于做好2023年度政府信息公开工作年度报告编制发布工作的通知).
+NOTICE_END_RE = re.compile(r"(通知|通报|函|方案|意见|批复|决定|要点|办法|规定)\s*$")
+
+
+# Punctuation of running text, never in a title line.
+_SENTENCE_RE = re.compile(r"[。，；]")
+# How the second half of a title broken over two lines ends (…年度报告, …年报, maybe a
+# bracketed note such as （全文）).
+_TITLE_END_RE = re.compile(r"(报告|年报)\s*(?:[（(][^）)]{1,8}[）)])?\s*$")
+
+
 def is_title(text: str) -> bool:
-    return bool(TITLE_RE.search(to_simplified(text)))  # traditional-character titles too
+    t = to_simplified(text)  # traditional-character titles too
+    return bool(TITLE_RE.search(t)) and not NOTICE_END_RE.search(t)
 
 
 def _unboxed(text: str) -> str:
@@ -61,16 +74,16 @@ def find_title(lines: list[str], hint: str | None) -> str | None:
         return _unboxed(re.sub(r"^[#＃]+\s*", "", hint))
     head = content_lines(lines)[:TITLE_LINES]
     for i, line in enumerate(head):
-        if len(line) > TITLE_CHARS:
+        if len(line) > TITLE_CHARS or _SENTENCE_RE.search(line):
             continue
         if is_title(line):
             # "2020年政府信息公开工作年度报告" under an agency line: prepend it.
             if i > 0 and len(head[i - 1]) <= 30 and canonical_agency(line) is None \
-                    and canonical_agency(head[i - 1]) and not is_title(head[i - 1]):
+                    and looks_like_agency(canonical_agency(head[i - 1]) or "") and not is_title(head[i - 1]):
                 return head[i - 1] + line
             return line
         if i + 1 < len(head) and not is_title(head[i + 1]) and is_title(line + head[i + 1]) \
-                and len(line + head[i + 1]) <= TITLE_CHARS:
+                and len(line + head[i + 1]) <= TITLE_CHARS and _TITLE_END_RE.search(to_simplified(head[i + 1])):
             return line + head[i + 1]
     return hint.strip() if hint else None
 
