@@ -69,7 +69,7 @@ def signature(text: str) -> tuple[Candidate | None, date | None]:
             if i > 0 and len(lines[i - 1]) <= SIGNATURE_CHARS:
                 agency = candidate("signature", lines[i - 1])
             return agency, when
-        m = re.match(r"^(\S{2,40}?)\s+((?:19|20)\d{2}\s*年.{1,8}日|[〇○零一二三四五六七八九]{4}年.{2,6}日)$", line)
+        m = re.match(r"^(\S{2,40}?)\s*((?:19|20)\d{2}\s*年.{1,8}日|[〇○零一二三四五六七八九]{4}年.{2,6}日)$", line)
         if m and len(line) <= SIGNATURE_CHARS + 15 and is_date_line(m.group(2)):
             return candidate("signature", m.group(1)), find_date(m.group(2))
     return None, None
