@@ -180,7 +180,8 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
         report["error"] = "no statistical tables of an annual report were found"
         if not meta.report_title:  # not a report (a notice, a page): it names no reporting agency
             report.update(agency=None, agency_printed=None, agency_source=None, agency_alternatives=[],
-                          template=None, template_evidence="not a report: no report title and no report tables")
+                          template=None, template_evidence="not a report: no report title and no report tables",
+                          cells_expected=None)
     elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == len(TABLES) \
             and not any(v["value_kind"] == "unreadable" for v in values) and not checks.suspected:
         report["status"] = "ok"
