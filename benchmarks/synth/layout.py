@@ -26,7 +26,7 @@ from schemas import schema
 from . import narrative
 from . import params as P
 from .labels import Labeler
-from .masthead import Masthead
+from .masthead import Masthead, archive_header
 from .model import APPLICANT_COLUMNS, RL_PARTS, Key, Report
 from .names import Agency
 
@@ -297,6 +297,10 @@ def build_document(report: Report, agency: Agency, rng: random.Random, fmt: str,
     lab = Labeler(rng, report.template, pert)
     long = fmt == "pdf" or rng.random() < 0.3
     blocks = title_blocks(rng, report, agency, pert, masthead)
+    if masthead is not None and masthead.archive_header:
+        pert.append("txt:archive_header")
+        title = "".join(b.text for b in blocks).lstrip("#")
+        blocks[:0] = [Block("para", line) for line in archive_header(masthead, title)]
 
     def add(pairs):
         for kind, text in pairs:

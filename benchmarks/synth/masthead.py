@@ -34,12 +34,13 @@ class Masthead:
     index_number: str | None = None
     page_date: date | None = None  # html: the page's publication date (info line and box)
     chrome_line: bool = False
+    archive_header: bool = False  # txt: the archive export's header block (its 发布时间 is page_date)
     title: str = ""  # the whole title as one line
     opening: str = ""  # the opening sentence naming the agency ("" where it names none)
     sign_text: str = ""  # the 落款 date as printed
 
     def gold(self, fmt: str) -> dict:
-        published = self.page_date if fmt == "html" else self.sign_date
+        published = self.page_date if fmt == "html" or self.archive_header else self.sign_date
         return {"agency": self.full, "published_on": published.isoformat() if published else None,
                 "index_number": self.index_number if self.box_style else None}
 
@@ -91,6 +92,10 @@ def make_masthead(rng: random.Random, agency: Agency, year: int, fmt: str) -> Ma
             m.box_style = _pick(rng, P.PAGE_BOX_STYLES)
             m.box_agency = rng.choice([full, *shorter])
             m.index_number = f"{credit_code(rng)}/{year + 1}-{rng.randint(1, 99999):05d}"
+    if fmt == "txt" and rng.random() < P.P_ARCHIVE_HEADER:
+        m.archive_header = True
+        m.page_date = date(year + 1, rng.randint(1, 3), rng.randint(10, 28))
+        m.box_agency = rng.choice(["", full])
     if abbreviated and full not in (opening, sign, m.box_agency):
         if sign:
             m.sign_name = full
@@ -108,6 +113,12 @@ OPENINGS = (
     "{name}根据《中华人民共和国政府信息公开条例》规定，编制本报告。",
     "根据《条例》要求，{name}编制了{y}年度政府信息公开工作年度报告。",
 )
+
+
+def archive_header(m: Masthead, title: str) -> list[str]:
+    """The header block an archive export prints above the page's text (Pingtan page.txt)."""
+    return [f"标题: {title}", f"发布时间: {m.page_date.isoformat()} 09:30", "文号: ", f"发布机构: {m.box_agency or ''}",
+            "栏目: 政府信息公开年报", "==================== 正文 ===================="]
 
 
 def cn_year(year: int) -> str:

@@ -162,6 +162,9 @@ P_OPENING_NAMES = 0.5         # an opening sentence 本报告由XX编制 / 现�
 P_PAGE_BOX = 0.7
 PAGE_BOX_STYLES = {"pairs_table": 0.5, "cell_table": 0.25, "list": 0.25}
 P_PAGE_CHROME_LINE = 0.3      # a short "首页某某局" line above the title (issue #13's glued title)
+# txt documents that are an archive's export of a web page: a header block 标题/发布时间/文号/
+# 发布机构/栏目 above the text (the Pingtan page.txt files) - coverage.
+P_ARCHIVE_HEADER = 0.15
 # Documents that are not reports (关于做好…工作的通知) among the txt/html/docx documents;
 # never a document broken on purpose, so the one-in-seven count holds. Coverage.
 P_NOTICE = 0.03
