@@ -30,6 +30,7 @@ from pathlib import Path
 
 from benchmarks.synth import params as P
 from benchmarks.synth.layout import Block, Document, build_document, to_traditional
+from benchmarks.synth.masthead import Masthead, make_masthead, notice_blocks
 from benchmarks.synth.model import (
     Report,
     break_identity,
@@ -85,7 +86,26 @@ def make_report(seed: int, index: int) -> tuple[Report, Agency, random.Random]:
     return report, agency, rng
 
 
-def gold_line(report: Report, path: str, fmt: str) -> dict:
+def is_notice(seed: int, index: int, fmt: str) -> bool:
+    """A document that is not a report (a notice), in the formats that carry them; never one
+    broken on purpose (so the one-in-seven count of broken reports holds)."""
+    return fmt in P.NOTICE_FORMATS and not is_broken(seed, index) \
+        and doc_rng(seed, index, "notice").random() < P.P_NOTICE
+
+
+def notice_document(report: Report, agency: Agency, rng: random.Random) -> Document:
+    blocks = [Block(kind, text) for kind, text in notice_blocks(rng, agency, report.year)]
+    report.perturbations.append("notice")
+    return Document(report, agency, blocks)
+
+
+def notice_gold(report: Report, path: str, fmt: str) -> dict:
+    return {"path": path, "format": fmt, "template": None, "year": None, "agency": None, "agency_alt": [],
+            "published_on": None, "index_number": None, "cells": [], "perturbations": list(report.perturbations),
+            "broken_check": None, "notes": "generated (benchmarks.corpus); a notice, not a report: no tables"}
+
+
+def gold_line(report: Report, path: str, fmt: str, masthead: Masthead | None = None) -> dict:
     fails = failing_check_ids(report.gold, report.template)
     expected = {report.broken_check} if report.broken_check else set()
     if fails != expected:  # a generator bug, never a property of the corpus
@@ -100,6 +120,10 @@ def gold_line(report: Report, path: str, fmt: str) -> dict:
         "template": report.template,
         "year": report.year,
         "agency": report.agency,
+        "agency_alt": [],
+        "published_on": None,
+        "index_number": None,
+        **(masthead.gold(fmt) if masthead else {}),
         "cells": report.gold_cells(),
         "perturbations": list(report.perturbations),
         "broken_check": report.broken_check,
@@ -187,7 +211,9 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
         if fmt not in write:
             continue
         report, agency, rng = make_report(seed, i)
-        doc = build_document(report, agency, rng, fmt)
+        notice = is_notice(seed, i, fmt)
+        masthead = make_masthead(doc_rng(seed, i, "meta"), agency, report.year, fmt)
+        doc = notice_document(report, agency, rng) if notice else build_document(report, agency, rng, fmt, masthead)
         writer_state = rng.getstate()
         data = WRITERS[fmt](doc, rng)
         ext = "txt" if fmt == "md" and MD_AS_TXT in report.perturbations else EXTENSIONS[fmt]
@@ -202,7 +228,7 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
         else:
             (out / fmt).mkdir(parents=True, exist_ok=True)
             (out / rel).write_bytes(data)
-        gold.append(gold_line(report, rel, fmt))
+        gold.append(notice_gold(report, rel, fmt) if notice else gold_line(report, rel, fmt, masthead))
     if pending_pdf:
         gold = _render_pdfs(out, seed, gold, pending_pdf, log)
         shutil.rmtree(work, ignore_errors=True)

@@ -74,7 +74,8 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
         "report_id": sha256(data), "source_path": source_path or name, "source_paths": [source_path or name],
         "source_url": None,
         "format": None, "format_detail": None, "template": None, "template_evidence": None,
-        "year": None, "agency": None, "title": None, "status": "failed", "error": None,
+        "year": None, "agency": None, "agency_printed": None, "agency_source": None,
+        "agency_alternatives": [], "published_on": None, "index_number": None, "title": None, "status": "failed", "error": None,
         "n_values": 0, "n_findings": 0, "cells_expected": None, "cells_found": 0, "tables_found": [],
         "checks_passed": None, "checks_failed": None, "low_score_share": None,
         "size_bytes": len(data), "extracted_at": datetime.now(UTC), "extractor_version": EXTRACTOR_VERSION,
@@ -149,11 +150,13 @@ def _failed(report: dict, error: str) -> DocResult:
 
 
 def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> DocResult:
-    meta = extract_metadata(doc.text, doc.title_hint)
+    meta = extract_metadata(doc.text, doc.title_hint, doc.page_box)
     asm: Assembly = assemble(doc, meta.year, settings)
     report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
                   template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
-                  title=meta.title, tables_found=asm.tables_found)
+                  agency_printed=meta.agency_printed, agency_source=meta.agency_source,
+                  agency_alternatives=meta.agency_alternatives, published_on=meta.published_on,
+                  index_number=meta.index_number, title=meta.title, tables_found=asm.tables_found)
     check_findings, checks = run_checks(asm.values, asm.findings, asm.template)
     asm.findings.extend(check_findings)
     narr_values, narr_findings = narrative_values(doc.text, asm.values)
@@ -175,6 +178,10 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     if not asm.tables_found or found == 0:
         report["status"] = "not_a_report"
         report["error"] = "no statistical tables of an annual report were found"
+        if not meta.report_title:  # not a report (a notice, a page): it names no reporting agency
+            report.update(agency=None, agency_printed=None, agency_source=None, agency_alternatives=[],
+                          template=None, template_evidence="not a report: no report title and no report tables",
+                          cells_expected=None)
     elif expected and found >= COMPLETE_SHARE * expected and len(asm.tables_found) == len(TABLES) \
             and not any(v["value_kind"] == "unreadable" for v in values) and not checks.suspected:
         report["status"] = "ok"

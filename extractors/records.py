@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 # Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 
 
 
@@ -66,6 +66,9 @@ class RawDocument:
     detail: str = ""  # how it was read, e.g. "utf-8-sig; cell-per-line"
     notes: list[tuple[str, str]] = field(default_factory=list)  # (finding kind, message) from the reader
     title_hint: str | None = None  # a title the container states (HTML <title>, page header block)
+    # (key, value) pairs of the page's metadata box (索引号, 发布机构, 发布日期 …) that the
+    # reader took out of the rows (extractors.metadata.furniture reads them)
+    page_box: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

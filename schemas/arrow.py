@@ -19,7 +19,12 @@ REPORTS = pa.schema(
         pa.field("template", pa.string()),  # gb2019 / gb2021 / null
         pa.field("template_evidence", pa.string()),
         pa.field("year", pa.int32()),
-        pa.field("agency", pa.string()),
+        pa.field("agency", pa.string()),  # canonical: simplified, no year / title words / marks
+        pa.field("agency_printed", pa.string()),  # the winning name as the report prints it
+        pa.field("agency_source", pa.string()),  # title / signature / opening / page_box / first_line
+        pa.field("agency_alternatives", pa.list_(pa.string())),  # other canonical names the report gives
+        pa.field("published_on", pa.date32()),  # the page's 发布日期 (else the 落款 date)
+        pa.field("index_number", pa.string()),  # 索引号 of the page's metadata box
         pa.field("title", pa.string()),
         pa.field("status", pa.string(), nullable=False),  # ok / partial / not_a_report / failed / ...
         pa.field("error", pa.string()),

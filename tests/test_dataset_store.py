@@ -272,3 +272,24 @@ def test_batches_extracted_by_a_worker_are_committed_like_staged_ones(tmp_path):
     summary = summarize([DocResult(r) for b in parts for r in b.reports], written, out)
     assert summary.documents == 5 and summary.by_status == {"ok": 5} and summary.dataset_reports == 5
     assert "5 document(s) processed" in summary.format()
+
+
+def test_a_dataset_written_before_the_metadata_columns_still_opens_and_grows(tmp_path):
+    """Schema evolution: reports.parquet of an older version lacks agency_printed …
+    index_number; reading gives nulls, and the next commit rewrites it in today's schema."""
+    from extractors.dataset import layout
+    from extractors.dataset.query import read_table
+    from schemas import REPORTS
+
+    out = tmp_path / "out"
+    run_store(SEEDS[:2], RAW, out)
+    path = layout.snapshot(out) / "reports.parquet"
+    new = ["agency_printed", "agency_source", "agency_alternatives", "published_on", "index_number"]
+    old = pq.read_table(path).drop_columns(new)
+    pq.write_table(old, path)
+    t = read_table(out, "reports")
+    assert t.schema == REPORTS and t.column("index_number").null_count == t.num_rows == 2
+    run_store(SEEDS, RAW, out)  # three more documents: the two old rows streamed into the new schema
+    t = read_table(out, "reports")
+    assert t.num_rows == 5 and t.schema == REPORTS
+    assert t.column("agency_source").null_count == 2  # the old rows: unknown

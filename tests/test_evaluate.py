@@ -200,3 +200,54 @@ def test_report_text_and_floor(tmp_path):
     assert "baseline (labels matched only" in text and "  format pdf     P 0.000  R 0.000  F1 0.000" in text
     assert "  doc    unsupported_format 2  (no extractor for this format yet)" in text and "  txt    ok 3" in text
     assert report.to_dict()["statuses"] == {"doc": {"unsupported_format": 2}, "txt": {"ok": 3}}
+
+
+# ---- agency, publication date, 索引号 ------------------------------------------------------------
+def _one(gold: dict, **report) -> object:
+    rep = _reports(gold)
+    for k, v in report.items():
+        rep[k] = [v]
+    return score(_values("r0", gold), rep, [gold])
+
+
+def test_agency_alternatives_of_the_gold_are_accepted():
+    gold = {**GOLD_A, "agency": "上海市科委", "agency_alt": ["上海市科学技术委员会"]}
+    assert _one(gold, agency="上海市科学技术委员会").agency_accuracy == 1.0
+    assert _one(gold, agency="上海市科委").agency_accuracy == 1.0
+    assert _one(gold, agency="市科委").agency_accuracy == 0.0
+    result = _one(gold, agency="市科委")
+    assert "agency wrong: txt/a.txt: gold '上海市科委' got '市科委'" in result.format_text()
+    assert result.agency_by_format == {"txt": 0.0}
+
+
+def test_a_document_that_is_not_a_report_must_name_no_agency():
+    notice = {**GOLD_A, "template": None, "year": None, "agency": None, "cells": []}
+    ok = _one(notice, agency=None, template=None, year=2023)
+    assert (ok.agency_accuracy, ok.template_accuracy, ok.year_accuracy) == (1.0, 1.0, 1.0)
+    assert _one(notice, agency="做好", template=None).agency_accuracy == 0.0
+    assert _one(notice, agency=None, template="gb2021").template_accuracy == 0.0
+
+
+def test_publication_date_and_index_number_scored_where_the_gold_states_them():
+    gold = {**GOLD_A, "published_on": "2023-02-20", "index_number": "11320811MB1234567X/2023-00012"}
+    import datetime
+
+    right = _one(gold, published_on=datetime.date(2023, 2, 20), index_number="11320811MB1234567X/2023-00012")
+    assert right.published_accuracy == (1.0, 1) and right.index_accuracy == (1.0, 1)
+    wrong = _one(gold, published_on=datetime.date(2023, 2, 21), index_number=None)
+    assert wrong.published_accuracy == (0.0, 1) and wrong.index_accuracy == (0.0, 1)
+    assert _one(GOLD_A).published_accuracy == (0.0, 0)  # no gold date: not scored
+    d = wrong.to_dict()
+    assert (d["published_on_accuracy"], d["published_on_docs"], d["index_number_accuracy"]) == (0.0, 1, 0.0)
+
+
+def test_the_floor_covers_agency_and_dates(tmp_path):
+    from extractors.evaluate.report import check_floor
+
+    floor = tmp_path / "floor.json"
+    floor.write_text(json.dumps({"f1": {"txt": 0.5}, "agency": 0.99, "published_on": 0.99}), encoding="utf-8")
+    gold = {**GOLD_A, "published_on": "2023-02-20"}
+    problems = check_floor(_one(gold, agency="别的局"), floor)
+    assert any("agency right on 0.0000" in p for p in problems)
+    assert any("published_on right on 0.0000 of 1" in p for p in problems)
+    assert check_floor(_one(gold, published_on="2023-02-20"), floor) == []

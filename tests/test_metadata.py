@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.metadata import Metadata, extract_metadata
+from extractors.metadata import extract_metadata
+
+
+def _tay(meta) -> tuple:
+    """(title, agency, year) of a Metadata."""
+    return meta.title, meta.agency, meta.year
+
 
 BODY = "一、总体情况\n本年度，我局认真贯彻落实《中华人民共和国政府信息公开条例》。\n"
 
@@ -28,19 +34,20 @@ def test_title_is_found_in_the_opening_lines(opening, title):
     assert extract_metadata(opening + "\n" + BODY).title == title
 
 
-def test_traditional_characters_title_keeps_its_own_characters():
+def test_traditional_characters_title_keeps_its_own_characters_but_agency_is_simplified():
     meta = extract_metadata("張店區投資促進局2020年政府信息公開工作年度報告\n" + BODY)
-    assert meta == Metadata("張店區投資促進局2020年政府信息公開工作年度報告", "張店區投資促進局", 2020)
+    assert _tay(meta) == ("張店區投資促進局2020年政府信息公開工作年度報告", "张店区投资促进局", 2020)
+    assert meta.agency_printed == "張店區投資促進局"  # as printed; agency is simplified
 
 
 def test_traditional_wording_with_zixun_is_not_a_title():
     # 政府資訊公開 (the Taiwan wording) converts to 政府资讯公开, not 政府信息公开: no title;
     # the agency still comes from the first line.
     meta = extract_metadata("張店區投資促進局2020年政府資訊公開工作年度報告\n" + BODY)
-    assert meta == Metadata(None, "張店區投資促進局", 2020)
+    assert _tay(meta) == (None, "张店区投资促进局", 2020)
 
 
-def test_title_only_in_the_first_six_lines():
+def test_title_only_in_the_first_six_lines_of_content():
     # a header block as archive exports print it; its last line is long enough (with the
     # title, over 60 characters) not to be taken for the first half of a broken title
     source = "来源：某某局办公室（根据《中华人民共和国政府信息公开条例》第五十条的规定编制并发布）"
@@ -48,7 +55,11 @@ def test_title_only_in_the_first_six_lines():
     title = "某某局2020年政府信息公开工作年度报告"
     assert len(source + title) > 60
     assert extract_metadata("\n".join(lines) + "\n" + title + "\n" + BODY).title == title  # line 6
+    # box lines (索引号：… 发布日期：…) are page furniture: they do not count
     late = "\n".join(["字号：无", *lines]) + "\n" + title + "\n" + BODY  # line 7
+    assert extract_metadata(late).title == title
+    # six lines of content do
+    late = "\n".join(["说明", "第二行", "第三行", "第四行", "第五行", "第六行"]) + "\n" + title + "\n" + BODY
     assert extract_metadata(late).title is None
 
 
@@ -58,29 +69,31 @@ def test_a_long_line_is_not_a_title():
     assert extract_metadata(long_line + "\n" + BODY).title is None
 
 
-def test_a_short_line_before_a_complete_title_is_glued_to_it():
-    # Today's behaviour (reported, not changed here): a short line above a complete title line
-    # is taken for the first half of a title broken across two lines, so it is prepended.
+def test_a_short_line_before_a_complete_title_is_not_glued_to_it():
+    # a complete title (it names its agency) takes nothing from the line above
     meta = extract_metadata("首页\n某某局2020年政府信息公开工作年度报告\n" + BODY)
-    assert meta == Metadata("首页某某局2020年政府信息公开工作年度报告", "首页某某局", 2020)
+    assert _tay(meta) == ("某某局2020年政府信息公开工作年度报告", "某某局", 2020)
+    # nor does a year-first title from a breadcrumb above it
+    meta = extract_metadata("首页 > 政务公开 > 年报\n2020年政府信息公开工作年度报告\n" + BODY)
+    assert _tay(meta) == ("2020年政府信息公开工作年度报告", None, 2020)
 
 
 def test_no_title():
     meta = extract_metadata("关于开展工作的通知\n各单位：请于3月1日前报送材料。\n")
-    assert meta == Metadata(None, None, None)
-    assert extract_metadata("") == Metadata(None, None, None)
+    assert _tay(meta) == (None, None, None)
+    assert _tay(extract_metadata("")) == (None, None, None)
 
 
 # ---- the title hint ----------------------------------------------------------------------------
 def test_a_title_hint_that_is_a_title_wins():
     text = "某某局2019年政府信息公开工作年度报告\n" + BODY
     meta = extract_metadata(text, "  另一局2022年政府信息公开工作年度报告 ")
-    assert meta == Metadata("另一局2022年政府信息公开工作年度报告", "另一局", 2022)
+    assert _tay(meta) == ("另一局2022年政府信息公开工作年度报告", "另一局", 2022)
 
 
 def test_a_title_hint_fills_in_when_the_text_has_no_title():
     meta = extract_metadata(BODY, "某某局2021年政府信息公开工作年度报告")
-    assert meta == Metadata("某某局2021年政府信息公开工作年度报告", "某某局", 2021)
+    assert _tay(meta) == ("某某局2021年政府信息公开工作年度报告", "某某局", 2021)
 
 
 def test_a_hint_that_is_not_a_title_loses_to_the_text():
@@ -89,7 +102,7 @@ def test_a_hint_that_is_not_a_title_loses_to_the_text():
 
 
 def test_a_hint_that_is_not_a_title_is_still_the_last_resort():
-    assert extract_metadata(BODY, "网站首页") == Metadata("网站首页", None, None)
+    assert _tay(extract_metadata(BODY, "网站首页")) == ("网站首页", None, None)
 
 
 # ---- the year ----------------------------------------------------------------------------------------
@@ -130,7 +143,7 @@ def test_title_year_out_of_range_falls_back_to_the_title_wording():
     ("某某局关于2020年度政府信息公开工作年度报告", "某某局"),  # 关于 is not part of the name
     ("某某局的2020年政府信息公开工作年度报告", "某某局"),  # nor a trailing 的
     ("某某区人民政府政府信息公开工作年度报告", "某某区人民政府"),  # no year: up to 政府信息公开
-    ("臨淄區城建中心政府信息公開工作年度報告", "臨淄區城建中心"),  # traditional, no year
+    ("臨淄區城建中心政府信息公開工作年度報告", "临淄区城建中心"),  # traditional, no year: simplified
 ])
 def test_agency_from_the_title(title, agency):
     assert extract_metadata(title + "\n" + BODY).agency == agency
@@ -143,8 +156,8 @@ def test_agency_from_the_first_lines_without_a_title():
     assert extract_metadata("说明\n第二行\n第三行\n某某局本年度工作如下。\n").agency is None
 
 
-def test_a_year_first_title_alone_gives_the_year_as_agency():
-    # Today's behaviour (reported, not changed here): with no agency line above it, a title
-    # that starts with its year yields "2020年" as the agency; so does a full-width year.
-    assert extract_metadata("2020年政府信息公开工作年度报告\n" + BODY).agency == "2020年"
-    assert extract_metadata("２０２２年政府信息公开工作年度报告\n" + BODY).agency == "２０２２年"
+def test_a_year_first_title_alone_names_no_agency():
+    # with no agency line above it and no other source, a title that starts with its year
+    # names no agency (it used to yield "2020年")
+    assert extract_metadata("2020年政府信息公开工作年度报告\n" + BODY).agency is None
+    assert extract_metadata("２０２２年政府信息公开工作年度报告\n" + BODY).agency is None

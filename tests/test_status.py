@@ -131,8 +131,8 @@ def test_a_notice_without_tables_is_not_a_report():
     rep = report(NOTICE, "notice.txt")
     assert (rep["status"], rep["error"]) == ("not_a_report", "no statistical tables of an annual report were found")
     assert (rep["format"], rep["tables_found"], rep["cells_found"], rep["n_values"]) == ("txt", [], 0, 0)
-    # the year in the text still picks a template, so the cells of that template are expected
-    assert (rep["year"], rep["template"], rep["cells_expected"]) == (2022, "gb2021", 200)
+    # no report title and no tables: not a report, so no template, no expected cells, no agency
+    assert (rep["year"], rep["template"], rep["cells_expected"], rep["agency"]) == (2022, None, None, None)
 
 
 def test_a_notice_without_a_year_expects_nothing():

@@ -40,7 +40,8 @@ def test_traditional_characters_are_matched():
     result = process_bytes(trad.encode("utf-8"), "traditional.txt")
     assert result.report["template"] == "gb2019"
     assert _cells(result) == _cells(process_bytes(SEED_004.encode(), "s004.txt"))
-    assert result.report["agency"] == "臨淄區城建中心"  # metadata keeps the report's own characters
+    assert result.report["agency"] == "临淄区城建中心"  # canonical: simplified
+    assert result.report["agency_printed"] == "臨淄區城建中心"  # as printed
 
 
 def test_cell_per_line_joins_broken_labels_and_drops_bookmarks():

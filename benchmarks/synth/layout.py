@@ -16,7 +16,7 @@ Every writer (docx, html, txt, pdf via docx) renders these same grids.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 
 import opencc
@@ -26,6 +26,7 @@ from schemas import schema
 from . import narrative
 from . import params as P
 from .labels import Labeler
+from .masthead import Masthead, archive_header
 from .model import APPLICANT_COLUMNS, RL_PARTS, Key, Report
 from .names import Agency
 
@@ -91,6 +92,7 @@ class Document:
     blocks: list[Block]
     traditional: bool = False
     layout: list[str] = field(default_factory=list)
+    masthead: Masthead | None = None  # how the report names itself (benchmarks.synth.masthead)
 
 
 # ---- tables -------------------------------------------------------------------------------------
@@ -246,10 +248,13 @@ def to_traditional(text: str) -> str:
     return _s2t().convert(text)
 
 
-def title_blocks(rng: random.Random, report: Report, agency: Agency, perturbations: list[str]) -> list[Block]:
+def title_blocks(rng: random.Random, report: Report, agency: Agency, perturbations: list[str],
+                 masthead: Masthead | None = None) -> list[Block]:
     style = rng.choices(list(P.TITLE_STYLES), weights=list(P.TITLE_STYLES.values()))[0]
     nian = "年度" if rng.random() < P.P_TITLE_NIANDU else "年"
     rest = f"{report.year}{nian}政府信息公开工作年度报告"
+    if masthead is not None:
+        return _masthead_title(rng, masthead, style, perturbations)
     if nian == "年度":
         perturbations.append("title:年度")
     if style == "one_line":
@@ -262,17 +267,51 @@ def title_blocks(rng: random.Random, report: Report, agency: Agency, perturbatio
     return [Block("title", full[:cut]), Block("title", full[cut:])]
 
 
-def build_document(report: Report, agency: Agency, rng: random.Random, fmt: str) -> Document:
+def _masthead_title(rng: random.Random, m: Masthead, style: str, perturbations: list[str]) -> list[Block]:
+    """The masthead's title in the drawn line style (the same draws as the plain title)."""
+    full = m.title
+    cut_draw = rng.random() if style == "split" else None
+    perturbations.append(f"title:{m.shape}")
+    if style == "agency_line" and full.startswith(m.title_name):
+        blocks = [Block("title", m.title_name), Block("title", full[len(m.title_name):])]
+    elif style == "split" and cut_draw is not None:
+        cut = full.index("政府信息") + 4
+        blocks = [Block("title", full[:cut]), Block("title", full[cut:])]
+    else:
+        blocks = [Block("title", full)]
+    if style != "one_line":
+        perturbations.append(f"title:{style}")
+    if m.traditional_title:
+        perturbations.append("title:traditional")
+        for b in blocks:
+            b.text = to_traditional(b.text)
+    if m.heading_mark:
+        perturbations.append("title:heading_mark")
+        blocks[0].text = "#" + blocks[0].text
+    return blocks
+
+
+def build_document(report: Report, agency: Agency, rng: random.Random, fmt: str,
+                   masthead: Masthead | None = None) -> Document:
     pert = report.perturbations
     lab = Labeler(rng, report.template, pert)
     long = fmt == "pdf" or rng.random() < 0.3
-    blocks = title_blocks(rng, report, agency, pert)
+    blocks = title_blocks(rng, report, agency, pert, masthead)
+    if masthead is not None and masthead.archive_header:
+        pert.append("txt:archive_header")
+        title = "".join(b.text for b in blocks).lstrip("#")
+        blocks[:0] = [Block("para", line) for line in archive_header(masthead, title)]
 
     def add(pairs):
         for kind, text in pairs:
             blocks.append(Block(kind, text))
 
-    add(narrative.preamble(rng, report, agency))
+    opener = agency
+    if masthead is not None:
+        opener = replace(agency, name=masthead.opening_name or masthead.title_name)
+        if masthead.opening:
+            blocks.append(Block("para", masthead.opening))
+    add(narrative.preamble(rng, report, opener))
     add(narrative.overall(rng, report, agency, lab, long))
     layout = []
     per_item = fmt in ("docx", "pdf", "html") and rng.random() < P.P_TABLE2_PER_ITEM
@@ -296,10 +335,13 @@ def build_document(report: Report, agency: Agency, rng: random.Random, fmt: str)
     blocks.append(Block("table", table=review_table(report, lab)))
     add(narrative.problems(rng, report, agency, lab))
     add(narrative.other_matters(rng, report, agency, lab))
-    add(narrative.signature(rng, report, agency))
+    sign = narrative.signature(rng, report, agency)
+    if masthead is not None:
+        sign = [("sign", masthead.sign_name), ("sign", masthead.sign_text)] if masthead.sign_name else []
+    add(sign)
     pert.extend(f"layout:{x}" for x in layout)
 
-    doc = Document(report, agency, blocks, layout=layout)
+    doc = Document(report, agency, blocks, layout=layout, masthead=masthead)
     if rng.random() < P.P_TRADITIONAL:
         doc.traditional = True
         pert.append("traditional")

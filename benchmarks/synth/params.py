@@ -162,3 +162,33 @@ P_MD_TABLE2_AS_TEXT = 0.3     # table 2's one-value rows as 'label value' text l
 P_MD_DROPPED_CELL = 0.25      # a converter drops one total cell of table 3 (kewei: carried_forward.total)
 P_MD_NO_SEPARATOR = 0.15      # a fragment without its |---| line (LLM output)
 MD_WRAP_CHARS = 10            # where a wrapped label breaks (kewei: 9-11 characters a line)
+
+# ---- metadata: titles, agency names, 落款, page furniture (issue #13) ------------------------
+# Title shapes seen in real reports (issue #13): year first (2022年昆明市五华区民政局…),
+# a year in Chinese numerals after the name (…交通运输局二〇二二年…), a 关于 prefix; the
+# rest print agency + year. Coverage: each shape several times in 200 documents.
+TITLE_SHAPES = {"standard": 0.55, "year_first": 0.15, "cn_year": 0.1, "guanyu": 0.1, "guanyu_after": 0.1}
+P_TITLE_HEADING_MARK = 0.08   # "#沭阳县人民政府…" (converter output kept as text) - coverage
+P_TITLE_TRADITIONAL = 0.05    # 武漢市漢陽區… printed in a simplified report (issue #13) - coverage
+# The fullest form of the agency's name (what the gold says): with the city (Hongze's
+# 淮安市洪泽区人民政府) vs the district alone (4 of 5 seeds).
+P_FULL_WITH_CITY = 0.35
+# The title prints an abbreviation of the fullest name (市科委 for 上海市科学技术委员会 in
+# kewei-2024; 绿园区工信局 in the seeds); the fullest then appears in the opening, the 落款 or
+# the page box. Coverage.
+P_TITLE_ABBREVIATED = 0.3
+P_SIGN_DATE_CN = 0.2          # 落款 dates in Chinese numerals (二〇二五年一月二十日) - coverage
+P_SIGNATURE = 0.6             # reports closing with agency + date (3 of 5 seeds; Hongze none)
+P_OPENING_NAMES = 0.5         # an opening sentence 本报告由XX编制 / 现将XX…报告如下 (Hongze's form)
+# HTML pages with the 政府信息公开目录 metadata box (索引号/发布机构/发文日期 …): most county
+# and city portals print one above the article - coverage.
+P_PAGE_BOX = 0.7
+PAGE_BOX_STYLES = {"pairs_table": 0.5, "cell_table": 0.25, "list": 0.25}
+P_PAGE_CHROME_LINE = 0.3      # a short "首页某某局" line above the title (issue #13's glued title)
+# txt documents that are an archive's export of a web page: a header block 标题/发布时间/文号/
+# 发布机构/栏目 above the text (the Pingtan page.txt files) - coverage.
+P_ARCHIVE_HEADER = 0.15
+# Documents that are not reports (关于做好…工作的通知) among the txt/html/docx documents;
+# never a document broken on purpose, so the one-in-seven count holds. Coverage.
+P_NOTICE = 0.03
+NOTICE_FORMATS = ("txt", "html", "docx")

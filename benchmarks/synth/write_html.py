@@ -106,6 +106,29 @@ def _block_html(rng: random.Random, b: Block, word: bool, split: bool, para_brea
     return f'<p style="text-indent:2em;">{text}</p>'
 
 
+def _box_html(doc: Document, title: str) -> str:
+    """The page's 政府信息公开目录 metadata box in the masthead's style ("" without one)."""
+    m = doc.masthead
+    if m is None or not m.box_style:
+        return ""
+    pub = m.page_date.isoformat()
+    fields = [("索引号", m.index_number), ("主题分类", "综合政务"), ("发布机构", m.box_agency), ("发文日期", pub),
+              ("名称", title), ("文号", ""), ("主题词", "年度报告")]
+    if m.box_style == "list":
+        items = "".join(f"<li><b>{k}：</b><span>{escape(v)}</span></li>" for k, v in fields)
+        return f'<div class="xxgk-info"><ul>{items}</ul></div>'
+    rows = []
+    for i in range(0, len(fields), 2):
+        pair = fields[i:i + 2]
+        if m.box_style == "pairs_table":
+            tds = "".join(f'<td class="t">{k}：</td><td class="c"{" colspan=3" if len(pair) == 1 else ""}>'
+                          f"{escape(v)}</td>" for k, v in pair)
+        else:
+            tds = "".join(f'<td{" colspan=2" if len(pair) == 1 else ""}>{k}：{escape(v)}</td>' for k, v in pair)
+        rows.append(f"<tr>{tds}</tr>")
+    return f'<table class="xxgk-table" width="100%" border="0">{"".join(rows)}</table>'
+
+
 def render_html(doc: Document, rng: random.Random, charset: str) -> str:
     r, a = doc.report, doc.agency
     pert = r.perturbations
@@ -126,6 +149,11 @@ def render_html(doc: Document, rng: random.Random, charset: str) -> str:
         meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
         pert.append("html:meta_http_equiv")
     date = f"{r.year + 1}-0{rng.randint(1, 3)}-{rng.randint(10, 28)}"
+    m = doc.masthead
+    if m is not None:
+        date = m.page_date.isoformat()
+        if m.box_style:
+            pert.append(f"html:page_box_{m.box_style}")
     source = a.name if rng.random() < 0.7 else a.site
     nav = "".join(f'<li><a href="/col/col{1000 + i}/index.html">{escape(n.format(district=a.district))}</a></li>'
                   for i, n in enumerate(NAV))
@@ -157,12 +185,14 @@ function changeSize(size) {{ document.getElementById("zoom").style.fontSize = si
 <div class="search"><form action="/jsearch/search.do" method="get"><input type="text" name="q" placeholder="请输入关键字"><button type="submit">搜索</button></form></div></div>
 <div class="nav"><ul>{nav}</ul></div>
 <div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/col/col1001/index.html">政务公开</a> &gt; <a href="/col/col1088/index.html">政府信息公开年报</a></div>
-<div class="article">
+{_chrome_line(doc)}<div class="article">
+{_box_html(doc, page_title)}
 <h1>{escape(page_title)}</h1>
 <div class="info">发布时间：{date}&nbsp;&nbsp;来源：{escape(source)}&nbsp;&nbsp;浏览次数：<span id="hits"><script>document.write(Math.floor(Math.random()*1000));</script></span>&nbsp;&nbsp;【字体：<a href="javascript:changeSize(20)">大</a> <a href="javascript:changeSize(16)">中</a> <a href="javascript:changeSize(14)">小</a>】</div>
 <div class="TRS_Editor" id="zoom">
 {body_blocks}
 </div>
+<div class="pager"><p>上一篇：<a href="/art/1.html">关于公布{r.year}年度部门预算的公告</a></p><p>下一篇：<a href="/art/2.html">{escape(a.district)}政务公开工作动态</a></p></div>
 <div class="share">分享到：<a href="javascript:void(0)" class="wx">微信</a> <a href="javascript:void(0)" class="wb">微博</a> <a href="javascript:window.print()">打印本页</a> <a href="javascript:window.close()">关闭窗口</a></div>
 </div>
 <div class="footer">
@@ -175,6 +205,14 @@ function changeSize(size) {{ document.getElementById("zoom").style.fontSize = si
 </body>
 </html>
 """
+
+
+def _chrome_line(doc: Document) -> str:
+    """A short line of site chrome above the article (the 'home' link with the site's name)."""
+    m = doc.masthead
+    if m is None or not m.chrome_line:
+        return ""
+    return f'<div class="top-links"><a href="/">首页</a>{escape(doc.agency.district)}门户</div>\n'
 
 
 def write_html(doc: Document, rng: random.Random) -> bytes:

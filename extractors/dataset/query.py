@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from extractors.dataset.layout import snapshot
-from extractors.dataset.store import FILES
+from extractors.dataset.store import FILES, conform
 from extractors.discover import printable
 
 # Columns of `format_findings`' text table: (field, width in characters).
@@ -53,7 +53,7 @@ def read_table(out: Path, name: str) -> pa.Table | None:
     folder = snapshot(Path(out))
     if folder is None or not (folder / FILES[name][0]).exists():
         return None
-    return pq.read_table(folder / FILES[name][0]).cast(FILES[name][1])
+    return conform(pq.read_table(folder / FILES[name][0]), FILES[name][1])
 
 
 def query_findings(out: Path, report: str | None = None, check: str | None = None):

@@ -77,6 +77,15 @@ class Plan:
     stamps: dict[bytes, tuple[int, int, int, str]] = field(default_factory=dict)  # this run's index entries
 
 
+def conform(t: pa.Table, schema: pa.Schema) -> pa.Table:
+    """`t` in `schema`: a column the table lacks (a dataset written before the column was
+    added) is null; then cast. Columns the schema no longer has are dropped."""
+    missing = [f for f in schema if f.name not in t.column_names]
+    for f in missing:
+        t = t.append_column(f.name, pa.nulls(t.num_rows, f.type))
+    return t.select(schema.names).cast(schema)
+
+
 def _table(records: list[dict], schema: pa.Schema) -> pa.Table:
     cols = {f.name: [rec.get(f.name) for rec in records] for f in schema}
     return pa.Table.from_pydict(cols, schema=schema)
@@ -256,7 +265,7 @@ class DatasetStore:
         with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
             if old_path is not None and old_path.exists():
                 for batch in pq.ParquetFile(old_path).iter_batches(batch_size=STREAM_BATCH_ROWS):
-                    t = pa.Table.from_batches([batch]).cast(schema)
+                    t = conform(pa.Table.from_batches([batch]), schema)
                     if len(drop_arr):
                         t = t.filter(pc.invert(pc.is_in(t.column("report_id"), value_set=drop_arr)))
                     if name == "reports" and path_updates and t.num_rows:
@@ -271,7 +280,7 @@ class DatasetStore:
             else:
                 seen: set[str] = set()
                 for part in self.staged:
-                    t = pq.read_table(part / FILES[name][0]).cast(schema)
+                    t = conform(pq.read_table(part / FILES[name][0]), schema)
                     ids = set(t.column("report_id").to_pylist())
                     dup = ids & seen  # the same bytes extracted twice in one run: keep the first
                     if dup:

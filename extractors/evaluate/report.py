@@ -76,7 +76,8 @@ def score_dataset(out: Path, gold: list[dict]) -> tuple[EvalResult, dict]:
 
 
 def check_floor(result: EvalResult, floor_path: Path) -> list[str]:
-    """Formats (present in the result) whose F1 or documents-exact share is below the floor."""
+    """Formats (present in the result) whose F1, agency accuracy or documents-exact share is
+    below the floor; published_on and index_number accuracy below theirs."""
     floor = json.loads(Path(floor_path).read_text(encoding="utf-8"))
     problems = []
     for fmt, counts in sorted(result.by_format.items()):
@@ -85,6 +86,14 @@ def check_floor(result: EvalResult, floor_path: Path) -> list[str]:
             problems.append(f"format {fmt}: no floor in {floor_path}")
         elif counts.f1 < minimum:
             problems.append(f"format {fmt}: F1 {counts.f1:.4f} below the floor {minimum}")
+    min_agency = floor.get("agency")
+    if min_agency is not None:
+        for fmt, share in result.agency_by_format.items():
+            if share < min_agency:
+                problems.append(f"format {fmt}: agency right on {share:.4f} of documents, below the floor {min_agency}")
+    for key, (share, n) in (("published_on", result.published_accuracy), ("index_number", result.index_accuracy)):
+        if floor.get(key) is not None and n and share < floor[key]:
+            problems.append(f"{key} right on {share:.4f} of {n} documents, below the floor {floor[key]}")
     min_exact = floor.get("docs_exact")
     if min_exact is not None and result.docs_exact < min_exact:
         problems.append(f"documents exact {result.docs_exact:.4f} below the floor {min_exact}")

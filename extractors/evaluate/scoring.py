@@ -21,7 +21,11 @@ Rules:
   documents of a group (format, template, overall); F1 their harmonic mean;
 - a document is exact when every gold cell is right and nothing else was predicted;
 - a gold document with no report counts as fully missed (all its cells missing,
-  template/year/agency wrong).
+  template/year/agency wrong);
+- the agency is right when the report's canonical agency equals the gold `agency` or one
+  of its `agency_alt` (compared after NFKC, without whitespace, in simplified characters);
+  a gold agency of null (a document that is not a report) is right only when none is given;
+- `published_on` and `index_number` are scored over the gold documents that state them.
 """
 
 from __future__ import annotations
@@ -100,6 +104,10 @@ class DocResult:
     template_ok: bool
     year_ok: bool
     agency_ok: bool
+    published_ok: bool | None = None  # None: the gold states no publication date
+    index_ok: bool | None = None  # None: the gold states no 索引号
+    gold_agency: str | None = None
+    agency: str | None = None  # the report's agency, as extracted
     wrong: list[tuple] = field(default_factory=list)  # (table, row, column, gold, predicted)
     missing: list[tuple] = field(default_factory=list)  # (table, row, column, gold)
     extra: list[tuple] = field(default_factory=list)  # (table, row, column, predicted) not in gold
@@ -148,6 +156,22 @@ class EvalResult:
     def agency_accuracy(self) -> float:
         return _share(d.agency_ok for d in self.docs)
 
+    @property
+    def agency_by_format(self) -> dict[str, float]:
+        fmts = sorted({d.format for d in self.docs})
+        return {f: _share(d.agency_ok for d in self.docs if d.format == f) for f in fmts}
+
+    @property
+    def published_accuracy(self) -> tuple[float, int]:
+        """Share of the gold documents with a publication date that got it right, and their number."""
+        flags = [d.published_ok for d in self.docs if d.published_ok is not None]
+        return _share(flags), len(flags)
+
+    @property
+    def index_accuracy(self) -> tuple[float, int]:
+        flags = [d.index_ok for d in self.docs if d.index_ok is not None]
+        return _share(flags), len(flags)
+
     def worst(self, n: int | None = None) -> list[DocResult]:
         """Documents with the lowest F1 (ties: most wrong+missing cells first), exact ones excluded."""
         bad = [d for d in self.docs if not d.exact]
@@ -165,6 +189,9 @@ class EvalResult:
             "template_accuracy": self.template_accuracy,
             "year_accuracy": self.year_accuracy,
             "agency_accuracy": self.agency_accuracy,
+            "agency_by_format": self.agency_by_format,
+            "published_on_accuracy": self.published_accuracy[0], "published_on_docs": self.published_accuracy[1],
+            "index_number_accuracy": self.index_accuracy[0], "index_number_docs": self.index_accuracy[1],
             "worst": [d.to_dict() for d in self.worst()],
         }
 
@@ -183,6 +210,11 @@ class EvalResult:
         lines.append(f"documents exact {self.docs_exact:.3f}  missing {self.n_missing_docs}/{self.n_docs}  "
                      f"template {self.template_accuracy:.3f}  year {self.year_accuracy:.3f}  "
                      f"agency {self.agency_accuracy:.3f}")
+        lines.append("agency by format  " + "  ".join(f"{k} {v:.3f}" for k, v in self.agency_by_format.items())
+                     + f"  published_on {self.published_accuracy[0]:.3f} ({self.published_accuracy[1]} docs)"
+                     + f"  index_number {self.index_accuracy[0]:.3f} ({self.index_accuracy[1]} docs)")
+        for d in [d for d in self.docs if not d.agency_ok and d.found][:worst]:
+            lines.append(f"- agency wrong: {d.path}: gold {d.gold_agency!r} got {d.agency!r}")
         for d in self.worst(worst):
             c = d.counts
             head = f"- {d.path} [{d.format} {d.template}] F1 {c.f1:.3f} ({c.right}/{c.gold} right, {c.predicted} predicted)"
@@ -268,7 +300,21 @@ def normalize_agency(name) -> str:
     return _t2s().convert(text)
 
 
+def agency_matches(gold: dict, pred) -> bool:
+    """Is `pred` the gold document's agency (or one of its accepted alternatives)?"""
+    if _isnull(gold.get("agency")):
+        return _isnull(pred)
+    accepted = {normalize_agency(gold["agency"])} | {normalize_agency(a) for a in gold.get("agency_alt") or ()}
+    return bool(normalize_agency(pred)) and normalize_agency(pred) in accepted
+
+
+def _same_date(gold, pred) -> bool:
+    return not _isnull(pred) and str(pred)[:10] == str(gold)[:10]
+
+
 def _year_ok(gold, pred) -> bool:
+    if gold is None:  # (a document that is not a report: its year is not scored)
+        return True
     if _isnull(pred):
         return False
     try:
@@ -282,15 +328,20 @@ def _score_doc(g: dict, rep: dict | None, preds: pd.DataFrame | None) -> DocResu
     for t, r, c, v in g["cells"]:
         gold_cells[(t, r, c)] = v
     counts = Counts(gold=len(gold_cells))
-    doc = DocResult(path=g["path"], format=g.get("format", ""), template=g.get("template", ""),
+    doc = DocResult(path=g["path"], format=g.get("format", ""), template=g.get("template") or "none",
                     found=rep is not None, status=None if rep is None else rep.get("status"),
                     counts=counts, template_ok=False, year_ok=False, agency_ok=False)
     if rep is None:
         doc.missing = [(*k, v) for k, v in gold_cells.items()]
         return doc
-    doc.template_ok = rep.get("template") == g.get("template")
+    doc.template_ok = rep.get("template") == g.get("template") or (_isnull(rep.get("template")) and g.get("template") is None)
     doc.year_ok = _year_ok(g.get("year"), rep.get("year"))
-    doc.agency_ok = bool(normalize_agency(g.get("agency"))) and normalize_agency(rep.get("agency")) == normalize_agency(g.get("agency"))
+    doc.agency_ok = agency_matches(g, rep.get("agency"))
+    doc.gold_agency, doc.agency = g.get("agency"), None if _isnull(rep.get("agency")) else rep.get("agency")
+    if g.get("published_on"):
+        doc.published_ok = _same_date(g["published_on"], rep.get("published_on"))
+    if g.get("index_number"):
+        doc.index_ok = not _isnull(rep.get("index_number")) and str(rep.get("index_number")) == g["index_number"]
     matched: set[tuple] = set()
     if preds is not None:
         for t, r, c, value, kind in preds[["table", "row", "column", "value", "value_kind"]].itertuples(index=False):

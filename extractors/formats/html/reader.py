@@ -16,6 +16,7 @@ from extractors.charset import decode_html_document
 from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocument
 from extractors.formats.html.cells import mark_breaks, text_of
 from extractors.formats.html.container import choose_container, drop, find_junk
+from extractors.formats.html.furniture import take_box
 from extractors.formats.html.walker import HtmlWalker
 from extractors.records import RawDocument
 from extractors.settings import DEFAULT, Settings
@@ -42,6 +43,7 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
     body = root.find("body")
     if body is None:
         body = root
+    page_box = take_box(body)
     container, start_how = choose_container(body)
     h1_title = _first_text(container, "h1")
     mark_breaks(container)
@@ -64,6 +66,7 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
         detail=detail,
         notes=notes,
         title_hint=h1_title or page_title,
+        page_box=page_box,
     )
 
 
