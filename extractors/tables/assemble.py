@@ -32,6 +32,7 @@ from extractors.template import (
     header_table,
     heading_section,
     is_caption,
+    is_earlier_format,
     one_row_layout,
     rules,
 )
@@ -328,6 +329,9 @@ def assemble(doc: RawDocument, year: int | None = None, settings: Settings = DEF
     `settings.scorer` picks the label matcher: "fuzzy" (the real one) or "exact" (the
     baseline that accepts only labels identical after normalisation)."""
     template, evidence = detect_template(document_text(doc), year)
+    if is_earlier_format(template):  # e.g. a pre-2019 统计表: its rows are not the spec's
+        return Assembly(template, evidence, [], [Finding("earlier_format", "info",
+                                                         rules().earlier_formats[template]["describe"])], [])
     state = TableWalker(doc, template, settings).run()
     for i, v in enumerate(state.values):
         v.seq = i
