@@ -139,3 +139,15 @@ P_HTML_SPLIT_SPANS = 0.25     # Pingtan page.html splits "21" into spans "2","1"
 P_TABLE2_PER_ITEM = 0.35      # many Word reports print one small table per 第二十条 item
 P_TABLE3_SPLIT = 0.25         # table 3 cut into two Word tables - coverage
 P_PARAGRAPH_BREAKS_IN_CELL = 0.5  # docx: a label line break as two <w:p> instead of <w:br/>
+
+# ---- text taken from PDFs (txt style pdf_text; issue #13) ---------------------------------
+# Share of .txt documents in the pdf_text style: converters' and pdftotext's output is as
+# common on portals as Word's plain-text export (kewei-2024 is one) - coverage.
+P_TXT_PDF_TEXT = 0.35
+P_PDF_TEXT_SPACES = 0.5        # pdftotext -layout pads with spaces; other tools write tabs - coverage
+# Leaf labels at least this long wrap in a PDF table's label column (the Hongze PDF wraps
+# its 10-character-and-longer labels: 1．本机关不掌握相关政府信息).
+PDF_TEXT_WRAP_MIN_CHARS = 9
+P_PDF_TEXT_WRAP_ROW = 0.35     # of the rows with such a label - coverage (Hongze wraps every long one)
+P_PDF_TEXT_VALUES_FIRST = 0.4  # values on the label's first line rather than its last - coverage
+P_PDF_TEXT_PAGE_SPLIT = 0.5    # one wrapped table-3 label split by a page break, per document - coverage

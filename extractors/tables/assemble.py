@@ -107,6 +107,8 @@ class TableWalker:
             self._fused_row(row, labels, fused)
             return
         if not values:
+            if not grid and self._blank_row(cells, labels):
+                return
             self._header_row(labels)
             return
         label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
@@ -124,6 +126,24 @@ class TableWalker:
             return
         self.state.enter(match.table)
         self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
+
+    def _blank_row(self, cells: list[Cell], labels: list[Cell]) -> bool:
+        """A text row (tab-split) whose label names a canonical row and whose fields after it
+        are all empty, at least as many as the row's columns: a row of blank cells (a report
+        leaving its zeros blank), not a header. Places it and says so."""
+        if not labels:
+            return False
+        label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
+        if label is None or label.match is None:
+            return False
+        last = max(i for i, c in enumerate(cells) if c is labels[-1])
+        blanks = cells[last + 1:]
+        if len(blanks) < len(label.plan.columns):
+            return False
+        self.state.enter(label.match.table)
+        self._place(label.match.table, label.match.key, label.match.score, label.raw_label,
+                    blanks[: len(label.plan.columns)], True, label.plan)
+        return True
 
     def _match(self, label_texts: list[str]) -> Match | None:
         return match_label(self.m, label_texts, self.section)

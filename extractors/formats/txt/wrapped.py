@@ -24,9 +24,9 @@ from extractors.records import Cell, Row
 from extractors.tables.cells import BLANK_TEXT, LABEL_TEXT, text_kind
 from extractors.template import heading_section
 
-# A fragment is a short piece of a label: the longest first half of a wrapped label in the
-# spec's labels is 28 characters (a cell wraps at half its label or more); 30 leaves room.
-MAX_FRAGMENT_CHARS = 30
+# A fragment is a piece of a label, shorter than the longest leaf label of the templates
+# (2．申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请: 39 characters).
+MAX_FRAGMENT_CHARS = 40
 # Lines of page furniture (page number, running header, blank debris) skipped between the
 # halves of a label split by a page break: a page number and a header, each with a spare.
 MAX_FURNITURE_ROWS = 4
@@ -125,13 +125,22 @@ def _score(m, label: str) -> float:
 
 def _gain(m, frag: str, row: Row, before: bool) -> float:
     """How much better the row's leaf label scores with the fragment joined (before or
-    after it) than alone; 0 when the joined label matches no canonical row."""
+    after it) than alone; 0 when the joined label matches no canonical row. A part that is
+    itself a label (2.其他 + 法律行政法规禁止公开) scores as well as the joined text: the join
+    is then taken when the fragment on its own names the joined label's row and the part
+    another row (JOIN_GAIN, as if the part had scored that much less)."""
     leaf = row.cells[_leaf(row)].text.strip()
     joined = frag + leaf if before else leaf + frag
-    sc = _score(m, joined)
-    if sc == 0.0 or sc < _score(m, frag):
+    whole = m.match_row(joined)
+    if whole is None or whole.score < _score(m, frag):
         return 0.0
-    return sc - _score(m, leaf)
+    part = m.match_row(leaf)
+    gain = whole.score - (part.score if part is not None else 0.0)
+    if gain < JOIN_GAIN and part is not None and part.key != whole.key:
+        alone = m.match_row(frag)
+        if alone is not None and (alone.table, alone.key) == (whole.table, whole.key):
+            return JOIN_GAIN
+    return gain
 
 
 def _joined(frag_row: Row | None, frag: str, row: Row, before: bool) -> Row:
