@@ -151,6 +151,8 @@ def test_every_format_present_and_opens(corpus):
             assert data.startswith(b"\xef\xbb\xbf") == (enc == "utf-8-sig")
             if "txt:cell_per_line" in g["perturbations"]:
                 assert re.search(r"^\t(0|１|０|\d)", text, re.M)
+            elif "pdf_text:spaces" in g["perturbations"]:  # cells apart by runs of spaces
+                assert re.search(r"\S {2,4}\S+ {2,4}\S", text) and "\t" not in text
             else:
                 assert re.search(r"\t\d+\t\d+", text) or "fullwidth_digits" in g["perturbations"]
         elif g["format"] == "html":
