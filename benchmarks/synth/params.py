@@ -151,3 +151,11 @@ PDF_TEXT_WRAP_MIN_CHARS = 9
 P_PDF_TEXT_WRAP_ROW = 0.35     # of the rows with such a label - coverage (Hongze wraps every long one)
 P_PDF_TEXT_VALUES_FIRST = 0.4  # values on the label's first line rather than its last - coverage
 P_PDF_TEXT_PAGE_SPLIT = 0.5    # one wrapped table-3 label split by a page break, per document - coverage
+# A report leaving one non-zero 总计 cell of table 3 blank while its parts are printed (the
+# issue's "parts add up to 272" report; gold null for that cell) - coverage.
+P_BLANK_TOTAL = 0.05
+# Reports in the format before the templates (the 政府信息公开情况统计表 of 2008-2018): portals
+# still list them beside the new ones - coverage (a small share; they carry no cells).
+P_PRE2019 = 0.03
+YEARS_PRE2019 = tuple(range(2008, 2019))  # the 2007 条例 took effect in 2008; gb2019 from 2019
+P_PRE2019_CUMULATIVE = 0.6    # the 历年累计 column printed beside 本年度 - coverage

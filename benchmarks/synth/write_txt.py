@@ -119,9 +119,11 @@ def _pdf_text_table(rng: random.Random, doc: Document, t: GTable, sep: str, stat
 
 def render_txt(doc: Document, rng: random.Random) -> str:
     pert = doc.report.perturbations
-    if rng.random() < P.P_TXT_PDF_TEXT:
+    # A blank 总计 is printed only where its cell shows (cell-per-line): in tab-split and
+    # pdf_text lines an empty last field cannot be told from a trailing tab.
+    if rng.random() < P.P_TXT_PDF_TEXT and not doc.report.blanked:
         return _render_pdf_text(doc, rng)
-    tab_split = rng.random() < P.P_TXT_TAB_SPLIT
+    tab_split = rng.random() < P.P_TXT_TAB_SPLIT and not doc.report.blanked
     pert.append("txt:tab_split" if tab_split else "txt:cell_per_line")
     damage = tab_split and rng.random() < P.P_TXT_PAGE_BREAK_DAMAGE
     trailing_tab = tab_split and rng.random() < 0.6
