@@ -5,8 +5,13 @@
   no tab), ``[bookmark: …]`` debris from a Word export;
 * tab-split rows (seed 004): one table row per line, cells separated by tabs, page
   breaks that displace a section label into the middle of the table;
+* text taken from PDFs (pdftotext and the like, style "plain" here): one table row per
+  line, cells apart by runs of spaces (`_spaced`) or by tabs (read as tab-split);
 * flattened (archived web pages): a whole table on one line with the cells of a row
   running together (handled by `extractors.formats.txt.flattened`).
+
+In every style but the flattened one, row labels wrapped over two lines or split by a page
+break are joined back when the vocabulary says so (`extractors.formats.txt.wrapped`).
 """
 
 from __future__ import annotations
