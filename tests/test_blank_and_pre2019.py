@@ -82,3 +82,23 @@ def test_a_gb_report_quoting_the_old_form_is_still_a_gb_report():
     text = tab_split_report(consistent_values(), narrative="历年累计主动公开政府信息数十万条，详见政府信息公开情况统计表。")
     rep = process_bytes(text.encode(), "quote.txt").report
     assert (rep["template"], rep["status"]) == ("gb2021", "ok")
+
+
+def test_a_tab_split_row_with_blank_leading_cells_is_read_in_place_only_when_it_is_certain():
+    from tests.reportgen import consistent_values, tab_split_report
+
+    vals = consistent_values()
+    row = "二、上年结转政府信息公开申请数量"
+    text = tab_split_report(vals)
+    assert f"{row}\t1\t0\t0\t0\t0\t0\t1" in text
+    # natural person blank, commercial enterprise 1: the line ends in its total, the sum holds
+    blank = text.replace(f"{row}\t1\t0\t0\t0\t0\t0\t1", f"{row}\t\t\t\t1\t\t\t\t\t1")
+    cells = {v["column"]: (v["value"], v["value_kind"]) for v in process_bytes(blank.encode(), "b.txt").values
+             if v["row"] == "carried_over"}
+    assert cells["natural_person"] == (None, "blank") and cells["commercial_enterprise"] == (1.0, "number")
+    assert cells["total"] == (1.0, "number")
+    # a line ending in an empty field (a blank total or a trailing tab?): nothing is guessed
+    ends_blank = text.replace(f"{row}\t1\t0\t0\t0\t0\t0\t1", f"{row}\t\t\t1\t\t\t\t\t1\t")
+    cells = {v["column"]: (v["value"], v["value_kind"]) for v in process_bytes(ends_blank.encode(), "e.txt").values
+             if v["row"] == "carried_over"}
+    assert all(kind == "unreadable" for _, kind in cells.values()) and len(cells) == 7

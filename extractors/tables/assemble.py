@@ -24,8 +24,8 @@ from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
-from extractors.tables.cells import BLANK_TEXT, text_kind
-from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
+from extractors.tables.cells import BLANK_TEXT, parse_value, text_kind
+from extractors.tables.placement import SUM_TOLERANCE, dedupe, placement, split_label_value, split_row, trim
 from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
 from extractors.template import (
     detect_template,
@@ -213,7 +213,10 @@ class TableWalker:
             self.state.findings.append(Finding("row_not_in_template", "info",
                                                f"{table}.{key} is not part of template {self.template}", table, key))
         n = len(plan.columns)
-        cells = _fit(trim(values, grid), n, grid, table)
+        cells = trim(values, grid)
+        if not grid and len(cells) < n:  # blank cells among the printed ones (tab-split text)
+            cells = _right_aligned(values, n, plan, table) or cells
+        cells = _fit(cells, n, grid, table)
         if len(cells) > n:
             self.state.findings.append(Finding("extra_cells", "warning",
                                                f"{table}.{key} prints {len(cells)} values where the template has "
@@ -324,6 +327,25 @@ def _header_tables(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
     name): memoised per distinct header row (they repeat in every report of a template)."""
     joined = squash_spaces(normalize_text("".join(texts)))
     return heading_section(joined), header_table(joined)
+
+
+def _right_aligned(values: list[Cell], n: int, plan: RowPlan, table: str) -> list[Cell] | None:
+    """A text row of tables 3 and 4 (they fill from the right) whose fields hold blank cells:
+    its last n fields, when the line ends in a printed value (no trailing tab to shift it),
+    what is left of them is empty (the label columns' span) and the row's own sums hold
+    with blank cells as 0. Else None: which printed value is in which column stays open."""
+    if table == "active_disclosure" or len(values) < n or not plan.sums:
+        return None
+    if text_kind(values[-1].text) == BLANK_TEXT or any(text_kind(c.text) != BLANK_TEXT for c in values[:-n]):
+        return None
+    cells = values[-n:]
+    parsed = [parse_value(c.text) for c in cells]
+    if any(p.kind not in ("number", "blank") for p in parsed):
+        return None
+    nums = [p.value or 0.0 for p in parsed]
+    if all(abs(nums[t] - sum(nums[i] for i in parts)) <= SUM_TOLERANCE for t, parts in plan.sums):
+        return cells
+    return None
 
 
 def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
