@@ -33,6 +33,7 @@ from benchmarks.synth.layout import Block, Document, build_document, to_traditio
 from benchmarks.synth.masthead import Masthead, make_masthead, notice_blocks
 from benchmarks.synth.model import (
     Report,
+    blank_a_total,
     break_identity,
     failing_check_ids,
     feasible_breaks,
@@ -41,6 +42,7 @@ from benchmarks.synth.model import (
 )
 from benchmarks.synth.names import Agency, make_agency
 from benchmarks.synth.narrative import page_filler
+from benchmarks.synth.pre2019 import build_pre2019_document
 from benchmarks.synth.write_docx import write_docx
 from benchmarks.synth.write_html import write_html
 from benchmarks.synth.write_md import write_md
@@ -71,6 +73,9 @@ def is_broken(seed: int, index: int) -> bool:
 
 def make_report(seed: int, index: int) -> tuple[Report, Agency, random.Random]:
     rng = doc_rng(seed, index)
+    # its own stream (the other documents stay as they were); never the block's broken one
+    if not is_broken(seed, index) and doc_rng(seed, index, "pre2019").random() < P.P_PRE2019:
+        return make_pre2019_report(rng, index)
     template = "gb2019" if rng.random() < P.P_GB2019 else "gb2021"
     year = rng.choice(P.YEARS_GB2019 if template == "gb2019" else P.YEARS_GB2021)
     kind = rng.choices(list(P.AGENCY_KIND_WEIGHTS), weights=list(P.AGENCY_KIND_WEIGHTS.values()))[0]
@@ -83,6 +88,18 @@ def make_report(seed: int, index: int) -> tuple[Report, Agency, random.Random]:
         report.broken_check = check
         report.notes.append(break_identity(rng, values, template, check))
     render_cells(rng, report)
+    if report.broken_check is None and doc_rng(seed, index, "blank_total").random() < P.P_BLANK_TOTAL:
+        blank_a_total(doc_rng(seed, index, "blank_total"), report)
+    return report, agency, rng
+
+
+def make_pre2019_report(rng: random.Random, index: int) -> tuple[Report, Agency, random.Random]:
+    """A report in the format before the templates (benchmarks.synth.pre2019): no cells."""
+    kind = rng.choices(list(P.AGENCY_KIND_WEIGHTS), weights=list(P.AGENCY_KIND_WEIGHTS.values()))[0]
+    agency = make_agency(rng, kind)
+    report = Report(index=index, template="pre2019", year=rng.choice(P.YEARS_PRE2019), kind=kind,
+                    agency=agency.name, region=agency.region, site=agency.site, values={})
+    report.notes.append("A pre-2019 report (政府信息公开情况统计表): no canonical cells.")
     return report, agency, rng
 
 
@@ -106,13 +123,13 @@ def notice_gold(report: Report, path: str, fmt: str) -> dict:
 
 
 def gold_line(report: Report, path: str, fmt: str, masthead: Masthead | None = None) -> dict:
-    fails = failing_check_ids(report.gold, report.template)
+    fails = failing_check_ids({**report.gold, **report.blanked}, report.template)  # as if the blanks were printed
     expected = {report.broken_check} if report.broken_check else set()
     if fails != expected:  # a generator bug, never a property of the corpus
         raise AssertionError(f"document {report.index}: checks failing {sorted(fails)}, expected {sorted(expected)}")
     notes = [f"generated (benchmarks.corpus); agency kind {report.kind}; {report.template} {report.year}"]
     notes += report.notes
-    if not report.broken_check:
+    if not report.broken_check and not report.blanked and report.template != "pre2019":
         notes.append("Arithmetic: all checks hold.")
     return {
         "path": path,
@@ -213,7 +230,12 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
         report, agency, rng = make_report(seed, i)
         notice = is_notice(seed, i, fmt)
         masthead = make_masthead(doc_rng(seed, i, "meta"), agency, report.year, fmt)
-        doc = notice_document(report, agency, rng) if notice else build_document(report, agency, rng, fmt, masthead)
+        if notice:
+            doc = notice_document(report, agency, rng)
+        elif report.template == "pre2019":
+            doc = build_pre2019_document(report, agency, rng)
+        else:
+            doc = build_document(report, agency, rng, fmt, masthead)
         writer_state = rng.getstate()
         data = WRITERS[fmt](doc, rng)
         ext = "txt" if fmt == "md" and MD_AS_TXT in report.perturbations else EXTENSIONS[fmt]
@@ -228,7 +250,7 @@ def generate(out: Path, n: int, seed: int, formats: tuple[str, ...] = FORMATS, l
         else:
             (out / fmt).mkdir(parents=True, exist_ok=True)
             (out / rel).write_bytes(data)
-        gold.append(notice_gold(report, rel, fmt) if notice else gold_line(report, rel, fmt, masthead))
+        gold.append(notice_gold(report, rel, fmt) if notice else gold_line(report, rel, fmt, None if report.template == "pre2019" else masthead))
     if pending_pdf:
         gold = _render_pdfs(out, seed, gold, pending_pdf, log)
         shutil.rmtree(work, ignore_errors=True)

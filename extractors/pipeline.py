@@ -26,7 +26,7 @@ from extractors.records import EXTRACTOR_VERSION, Assembly, DocResult, RawDocume
 from extractors.sandbox import TRACEBACK_CHARS, can_sandbox, run_limited
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
-from extractors.template import expected_cells
+from extractors.template import expected_cells, is_earlier_format, rules
 from schemas import TABLES
 
 # Share of the template's cells that must be found for a report to count as complete.
@@ -172,10 +172,14 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     found = sum(1 for v in asm.values if v.row is not None and v.value_kind != "unreadable")
     # in the layout the report printed (e.g. （六）其他处理 as one row instead of three)
     printed = {t: {v.row for v in asm.values if v.table == t and v.row is not None} for t in TABLES}
-    expected = expected_cells(asm.template, printed) if asm.template else None
+    earlier = is_earlier_format(asm.template)
+    expected = expected_cells(asm.template, printed) if asm.template and not earlier else None
     report["cells_found"], report["cells_expected"] = found, expected
     report["n_values"], report["n_findings"] = len(values), len(findings)
-    if not asm.tables_found or found == 0:
+    if earlier:
+        report["status"] = "not_a_report"
+        report["error"] = f"{rules().earlier_formats[asm.template]['describe']}; its tables are not read"
+    elif not asm.tables_found or found == 0:
         report["status"] = "not_a_report"
         report["error"] = "no statistical tables of an annual report were found"
         if not meta.report_title:  # not a report (a notice, a page): it names no reporting agency

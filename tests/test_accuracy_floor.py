@@ -143,3 +143,18 @@ def test_real_reports_never_get_a_wrong_number(tmp_path):
     assert result.template_accuracy == result.year_accuracy == 1.0
     assert result.agency_accuracy >= floor["agency"], [(d.path, d.gold_agency, d.agency) for d in result.docs
                                                        if not d.agency_ok]
+
+
+def test_the_floor_corpus_holds_text_from_pdfs_and_pre2019_reports(scored):
+    """The floor stands for the shapes of issue #13's text part: text taken from PDFs (space- or
+    tab-separated, wrapped labels, a label split by a page break) read at the txt floor, and
+    pre-2019 reports recognised as such (template pre2019, not read as gb2019)."""
+    _, gold, result, _ = scored
+    perturbations = {p for g in gold for p in g["perturbations"]}
+    assert {"txt:pdf_text", "pdf_text:label_split_by_page_break", "pdf_text:spaces", "pre2019_format"} \
+        <= perturbations
+    by_path = {d.path: d for d in result.docs}
+    pdf_text = [by_path[g["path"]] for g in gold if "txt:pdf_text" in g["perturbations"]]
+    assert all(d.counts.right == d.counts.gold == d.counts.predicted for d in pdf_text)
+    pre2019 = [by_path[g["path"]] for g in gold if g["template"] == "pre2019"]
+    assert pre2019 and all(d.template_ok and d.status == "not_a_report" and d.counts.predicted == 0 for d in pre2019)

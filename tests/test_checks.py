@@ -160,3 +160,45 @@ def test_results_sum_follows_the_undivided_other_row_in_a_gb2021_report():
         "results.not_processed.excessive", "results.not_processed.confirm_reissue")})
     found, summary = run_checks(vals + full, [], "gb2021")
     assert found == [] and summary.failed == 0 and summary.passed == 20 + 7  # 20 row totals, 7 results sums
+
+
+def _with_kind(vals, key, kind, raw):
+    from extractors.records import Value
+
+    out = [v for v in vals if (v.row, v.column) != key]
+    return out + [Value(vals[0].table, key[0], key[1], None if kind != "number" else 0.0, kind, raw, key[0], None,
+                        1.0, None, None, None, None)]
+
+
+def test_a_blank_total_is_said_to_be_blank_not_a_printed_zero():
+    import json
+
+    from extractors.arithmetic.checks import run_checks
+    from extractors.records import Finding
+
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    vals = _values("review_litigation", {"review": dict(zip(cols, [2, 1, 0, 0, 3], strict=True))})
+    blank = _with_kind(vals, ("review", "total"), "blank", "")
+    found, summary = run_checks(blank, [], "gb2021")
+    assert summary.failed == 1
+    msg = found[0].message
+    assert "the parts add up to 3 but the review.total cell is blank" in msg and "0 is printed" not in msg
+    assert found[0].detail["printed_as"]["review_litigation.review.total"] == "blank"
+    assert found[0].detail["printed_as"]["review_litigation.review.upheld"] == "2"
+    assert json.loads(Finding(**{**found[0].__dict__}).as_record()["detail"])["printed_as"]
+    zero = _with_kind(vals, ("review", "total"), "number", "0")
+    found, _ = run_checks(zero, [], "gb2021")
+    assert "the parts add up to 3 but 0 is printed" in found[0].message
+    assert found[0].detail["printed_as"]["review_litigation.review.total"] == "0"
+
+
+def test_blank_and_slash_parts_are_said_to_count_as_zero():
+    from extractors.arithmetic.checks import run_checks
+
+    cols = ["upheld", "corrected", "other", "pending", "total"]
+    vals = _values("review_litigation", {"review": dict(zip(cols, [2, 1, 0, 0, 5], strict=True))})
+    vals = _with_kind(_with_kind(vals, ("review", "other"), "blank", ""), ("review", "pending"), "not_applicable", "/")
+    found, _ = run_checks(vals, [], "gb2021")
+    msg = found[0].message
+    assert "add up to 3 (counted as 0: review.other blank, review.pending not applicable ('/')) but 5 is printed" \
+        in msg, msg

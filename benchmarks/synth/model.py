@@ -49,6 +49,9 @@ class Report:
     printed: dict[Key, str] = field(default_factory=dict)  # the cell text as printed
     gold: dict[Key, float | int | str | None] = field(default_factory=dict)
     broken_check: str | None = None
+    # cells the report leaves blank although their parts are printed (a blank 总计): the
+    # number each would hold; gold has null there and the checks fail as printed
+    blanked: dict[Key, float | int] = field(default_factory=dict)
     perturbations: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -246,6 +249,21 @@ def check_failures(cells: dict[Key, object], template: str) -> list[str]:
 
 def failing_check_ids(cells: dict[Key, object], template: str) -> set[str]:
     return {f.split("[")[0] for f in check_failures(cells, template)}
+
+
+def blank_a_total(rng: random.Random, report: Report) -> None:
+    """Leave one non-zero 总计 cell of table 3 blank while its parts are printed (a report's own
+    omission): printed "", gold null, its number kept in `report.blanked`."""
+    keys = [k for k in report.keys() if k[0] == "applications" and k[2] == "total" and report.values[k] != 0
+            and report.printed.get(k, "").strip()]
+    if not keys:
+        return
+    key = rng.choice(keys)
+    report.blanked[key] = report.values[key]
+    report.printed[key], report.gold[key] = "", None
+    report.perturbations.append(f"blank_total:{key[1]}")
+    report.notes.append(f"The {key[1]} 总计 cell is printed blank although its parts add up to {report.values[key]}: "
+                        f"its row total and column check fail as printed; gold null.")
 
 
 # ---- deliberate breaks --------------------------------------------------------------------------

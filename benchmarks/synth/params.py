@@ -117,8 +117,8 @@ P_LABEL_TYPO = 0.15           # Changchun 三类内容事务, Hongze 行政止�
 # Reports that print some labels in their own wording (labels.REWORDINGS), and how many: the
 # real reports (kewei 2024, Hongze 2024, Pingtan) each print two to eight labels off the
 # template; on them the exact-label baseline scores F1 0.87 - coverage: half the documents.
-P_LABEL_REWORD = 0.5
-LABEL_REWORD_COUNT = (3, 8)
+P_LABEL_REWORD = 0.6
+LABEL_REWORD_COUNT = (3, 10)
 P_LABEL_SPACES = 0.25         # "商业 企业", s002 "收费通知 要求"
 P_LABEL_BREAKS = 0.45         # s001/s003 "本年新\n公开数量", "结果\n维持"
 P_ASCII_NOTE_PARENS = 0.2     # s004 "(本列数据的勾稽关系为…)"
@@ -192,3 +192,23 @@ P_ARCHIVE_HEADER = 0.15
 # never a document broken on purpose, so the one-in-seven count holds. Coverage.
 P_NOTICE = 0.03
 NOTICE_FORMATS = ("txt", "html", "docx")
+
+# ---- text taken from PDFs (txt style pdf_text; issue #13) ---------------------------------
+# Share of .txt documents in the pdf_text style: converters' and pdftotext's output is as
+# common on portals as Word's plain-text export (kewei-2024 is one) - coverage.
+P_TXT_PDF_TEXT = 0.35
+P_PDF_TEXT_SPACES = 0.5        # pdftotext -layout pads with spaces; other tools write tabs - coverage
+# Leaf labels at least this long wrap in a PDF table's label column (the Hongze PDF wraps
+# its 10-character-and-longer labels: 1．本机关不掌握相关政府信息).
+PDF_TEXT_WRAP_MIN_CHARS = 9
+P_PDF_TEXT_WRAP_ROW = 0.35     # of the rows with such a label - coverage (Hongze wraps every long one)
+P_PDF_TEXT_VALUES_FIRST = 0.4  # values on the label's first line rather than its last - coverage
+P_PDF_TEXT_PAGE_SPLIT = 0.5    # one wrapped table-3 label split by a page break, per document - coverage
+# A report leaving one non-zero 总计 cell of table 3 blank while its parts are printed (the
+# issue's "parts add up to 272" report; gold null for that cell) - coverage.
+P_BLANK_TOTAL = 0.05
+# Reports in the format before the templates (the 政府信息公开情况统计表 of 2008-2018): portals
+# still list them beside the new ones - coverage (a small share; they carry no cells).
+P_PRE2019 = 0.03
+YEARS_PRE2019 = tuple(range(2008, 2019))  # the 2007 条例 took effect in 2008; gb2019 from 2019
+P_PRE2019_CUMULATIVE = 0.6    # the 历年累计 column printed beside 本年度 - coverage

@@ -164,6 +164,14 @@ def _drop_cell(doc: Document, rng: random.Random) -> tuple | None:
     return key
 
 
+def _plain_table(table) -> list[str]:
+    """A pipe table cell for cell, merged cells left empty after their first position."""
+    rows = [[c.text.replace("\n", "") if (top and left) else "" for c, top, left in row]
+            for row in table.origin_grid()]
+    out = ["| " + " | ".join(r) + " |" for r in rows]
+    return out[:1] + ["|" + "---|" * len(rows[0])] + out[1:] if rows else []
+
+
 def render_md(doc: Document, rng: random.Random) -> str:
     pert = doc.report.perturbations
     opts = {"one_row_tables": rng.random() < P.P_MD_ONE_ROW_TABLES,
@@ -182,11 +190,14 @@ def render_md(doc: Document, rng: random.Random) -> str:
     for i, block in enumerate(doc.blocks):
         if block.kind == "table":
             name = block.table.name
-            if opts["captions"] and name not in captioned:
+            if opts["captions"] and name not in captioned and name in CAPTIONS:
                 caption = CAPTIONS[name]
                 lines += [f"## {to_traditional(caption) if doc.traditional else caption}", ""]
                 captioned.add(name)
-            lines += _MdTable(block.table, doc, rng, opts, drop).render()
+            if name in CAPTIONS:
+                lines += _MdTable(block.table, doc, rng, opts, drop).render()
+            else:  # a table outside the templates (the pre-2019 form): one plain pipe table
+                lines += _plain_table(block.table)
             lines.append("")
         elif block.kind == "title":
             lines.append(("# " if opts["hash_headings"] and i == 0 else "") + block.text)

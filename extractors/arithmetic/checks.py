@@ -31,6 +31,11 @@ TOLERANCE = 1e-6
 # exactly scores above 0.9 except dropped/swapped characters, which are the doubtful ones.
 LOW_SCORE = 0.9
 
+# Cells without a number (blank, '/') a finding's message names on one side of its sum; the
+# rest are counted ("and 12 more") and all are in `detail.printed_as`. 3: a message stays one
+# line when a report leaves a whole row blank.
+NAMED_EMPTY_CELLS = 3
+
 CellKey = tuple[str, str, str]
 
 
@@ -141,10 +146,11 @@ def _evaluate(ident: Identity, eq: Equation, keys: tuple[CellKey, ...], cell, nu
     verdict, evidence = _verdict(involved, doubtful_rows, expected, printed, cell, eq)
     if verdict == "suspected_extraction_error":
         summary.suspected.append(".".join(eq.printed[0]))
-    return Finding(eq.check, "warning", _message(ident, eq, expected, printed, verdict), eq.table,
+    return Finding(eq.check, "warning", _message(ident, eq, expected, printed, verdict, cell), eq.table,
                    *_finding_place(ident, eq),
                    detail={"verdict": verdict, "evidence": evidence, "expected": expected, "printed": printed,
-                           "cells": [f"{v.table}.{v.row}.{v.column}" for v in involved]})
+                           "cells": [f"{v.table}.{v.row}.{v.column}" for v in involved],
+                           "printed_as": {f"{v.table}.{v.row}.{v.column}": printed_as(v) for v in involved}})
 
 
 def _finding_place(ident: Identity, eq: Equation) -> tuple[str | None, str | None]:
@@ -154,14 +160,55 @@ def _finding_place(ident: Identity, eq: Equation) -> tuple[str | None, str | Non
     return eq.row, eq.column
 
 
-def _message(ident: Identity, eq: Equation, expected: float, printed: float, verdict: str) -> str:
+def printed_as(v: Value) -> str:
+    """What the report prints in a cell, as a finding states it: the number as printed
+    ("0", "272"), "blank" (an empty cell), "not applicable ('/')" or "unreadable ('l2')"."""
+    if v.value_kind == "number":
+        return _fmt(v.value) if v.value is not None else "unreadable"
+    if v.value_kind == "blank":
+        return "blank"
+    raw = (v.raw_value or "").strip()
+    return f"{v.value_kind.replace('_', ' ')} ({raw!r})" if raw else v.value_kind.replace("_", " ")
+
+
+def _is_number(v: Value) -> bool:
+    return v.value_kind == "number" and v.value is not None
+
+
+def _totals_said(eq: Equation, printed: float, cell) -> str:
+    """How a sum's printed total reads: "0 is printed", "the X cell is blank", "the X cell
+    is not applicable ('/')"; several total cells: each named with what it prints."""
+    totals = [cell[k] for k in eq.printed if k in cell]
+    if totals and all(_is_number(v) for v in totals):
+        return f"{_fmt(printed)} is printed"
+    if len(totals) == 1:
+        v = totals[0]
+        return f"the {v.row}.{v.column} cell is {printed_as(v)}"
+    return "the totals print " + ", ".join(f"{v.row}.{v.column} {printed_as(v)}" for v in totals)
+
+
+def _empty_parts(keys, cell) -> str:
+    """'' or ' (blank cells counted as 0: a.b, c.d)' for the cells of one side that print no number."""
+    empty = [f"{cell[k].row}.{cell[k].column} {printed_as(cell[k])}" for k in keys
+             if k in cell and not _is_number(cell[k])]
+    if not empty:
+        return ""
+    more = f" and {len(empty) - NAMED_EMPTY_CELLS} more" if len(empty) > NAMED_EMPTY_CELLS else ""
+    return f" (counted as 0: {', '.join(empty[:NAMED_EMPTY_CELLS])}{more})"
+
+
+def _message(ident: Identity, eq: Equation, expected: float, printed: float, verdict: str, cell) -> str:
+    """The finding's sentence, saying what is printed: a number, a blank cell or '/'
+    (both counted as 0 in the sum), never a blank reported as a printed 0."""
     whose = "probably the report’s own error" if verdict == "source_inconsistent" else "possibly our extraction"
     if eq.form == "balance":
         left, right = ident.side_names()
         where = f"column {eq.column}" if eq.column is not None else f"row {eq.row}"
-        return f"{where}: {left} = {_fmt(expected)} but {right} = {_fmt(printed)} ({whose})"
+        return (f"{where}: {left} = {_fmt(expected)}{_empty_parts(eq.expected, cell)} but {right} = "
+                f"{_fmt(printed)}{_empty_parts(eq.printed, cell)} ({whose})")
     what = f"{eq.row} total" if eq.over_columns else f"{ident.total} for {eq.column}"
-    return f"{what}: the parts add up to {_fmt(expected)} but {_fmt(printed)} is printed ({whose})"
+    return (f"{what}: the parts add up to {_fmt(expected)}{_empty_parts(eq.expected, cell)} but "
+            f"{_totals_said(eq, printed, cell)} ({whose})")
 
 
 def _verdict(involved: list[Value], doubtful_rows, expected, printed, cell, eq: Equation) -> tuple[str, list[str]]:

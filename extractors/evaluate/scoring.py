@@ -211,8 +211,8 @@ class EvalResult:
                      f"template {self.template_accuracy:.3f}  year {self.year_accuracy:.3f}  "
                      f"agency {self.agency_accuracy:.3f}")
         lines.append("agency by format  " + "  ".join(f"{k} {v:.3f}" for k, v in self.agency_by_format.items())
-                     + f"  published_on {self.published_accuracy[0]:.3f} ({self.published_accuracy[1]} docs)"
-                     + f"  index_number {self.index_accuracy[0]:.3f} ({self.index_accuracy[1]} docs)")
+                     + _share_text("published_on", self.published_accuracy)
+                     + _share_text("index_number", self.index_accuracy))
         for d in [d for d in self.docs if not d.agency_ok and d.found][:worst]:
             lines.append(f"- agency wrong: {d.path}: gold {d.gold_agency!r} got {d.agency!r}")
         for d in self.worst(worst):
@@ -290,6 +290,12 @@ def _t2s():
     import opencc
 
     return opencc.OpenCC("t2s")
+
+
+def _share_text(name: str, share: tuple[float, int]) -> str:
+    """`  published_on 0.990 (139 docs)`; `n/a` when no gold document states it."""
+    value, n = share
+    return f"  {name} {value:.3f} ({n} docs)" if n else f"  {name} n/a (no gold document states one)"
 
 
 def normalize_agency(name) -> str:

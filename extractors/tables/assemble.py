@@ -25,14 +25,15 @@ from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
 from extractors.tables import ordered
-from extractors.tables.cells import BLANK_TEXT, text_kind
-from extractors.tables.placement import dedupe, placement, split_label_value, split_row, trim
+from extractors.tables.cells import BLANK_TEXT, parse_value, text_kind
+from extractors.tables.placement import SUM_TOLERANCE, dedupe, placement, split_label_value, split_row, trim
 from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
 from extractors.template import (
     detect_template,
     header_table,
     heading_section,
     is_caption,
+    is_earlier_format,
     one_row_layout,
     rules,
 )
@@ -114,6 +115,8 @@ class TableWalker:
             self._fused_row(row, labels, fused)
             return
         if not values:
+            if not grid and self._blank_row(cells, labels):
+                return
             self._header_row(labels)
             return
         label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
@@ -136,6 +139,24 @@ class TableWalker:
         self.state.enter(match.table)
         self._resolve_gap(match.table, match.key)
         self._place(match.table, match.key, match.score, raw_label, values, grid, plan)
+
+    def _blank_row(self, cells: list[Cell], labels: list[Cell]) -> bool:
+        """A text row (tab-split) whose label names a canonical row and whose fields after it
+        are all empty, at least as many as the row's columns: a row of blank cells (a report
+        leaving its zeros blank), not a header. Places it and says so."""
+        if not labels:
+            return False
+        label = _read_label(tuple(c.text for c in labels), self.section, self.template, self.scorer)
+        if label is None or label.match is None:
+            return False
+        last = max(i for i, c in enumerate(cells) if c is labels[-1])
+        blanks = cells[last + 1:]
+        if len(blanks) < len(label.plan.columns):
+            return False
+        self.state.enter(label.match.table)
+        self._place(label.match.table, label.match.key, label.match.score, label.raw_label,
+                    blanks[: len(label.plan.columns)], True, label.plan)
+        return True
 
     def _match(self, label_texts: list[str]) -> Match | None:
         return match_label(self.m, label_texts, self.section)
@@ -250,7 +271,10 @@ class TableWalker:
             self.state.findings.append(Finding("row_not_in_template", "info",
                                                f"{table}.{key} is not part of template {self.template}", table, key))
         n = len(plan.columns)
-        cells = _fit(trim(values, grid), n, grid, table)
+        cells = trim(values, grid)
+        if not grid and len(cells) < n:  # blank cells among the printed ones (tab-split text)
+            cells = _right_aligned(values, n, plan, table) or cells
+        cells = _fit(cells, n, grid, table)
         if len(cells) > n:
             self.state.findings.append(Finding("extra_cells", "warning",
                                                f"{table}.{key} prints {len(cells)} values where the template has "
@@ -363,6 +387,25 @@ def _header_tables(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
     return heading_section(joined), header_table(joined)
 
 
+def _right_aligned(values: list[Cell], n: int, plan: RowPlan, table: str) -> list[Cell] | None:
+    """A text row of tables 3 and 4 (they fill from the right) whose fields hold blank cells:
+    its last n fields, when the line ends in a printed value (no trailing tab to shift it),
+    what is left of them is empty (the label columns' span) and the row's own sums hold
+    with blank cells as 0. Else None: which printed value is in which column stays open."""
+    if table == "active_disclosure" or len(values) < n or not plan.sums:
+        return None
+    if text_kind(values[-1].text) == BLANK_TEXT or any(text_kind(c.text) != BLANK_TEXT for c in values[:-n]):
+        return None
+    cells = values[-n:]
+    parsed = [parse_value(c.text) for c in cells]
+    if any(p.kind not in ("number", "blank") for p in parsed):
+        return None
+    nums = [p.value or 0.0 for p in parsed]
+    if all(abs(nums[t] - sum(nums[i] for i in parts)) <= SUM_TOLERANCE for t, parts in plan.sums):
+        return cells
+    return None
+
+
 def _fit(cells: list[Cell], n: int, grid: bool, table: str) -> list[Cell]:
     """Drop what a row prints beyond its n columns when it is layout, not values."""
     if len(cells) > n:
@@ -401,6 +444,9 @@ def assemble(doc: RawDocument, year: int | None = None, settings: Settings = DEF
     `settings.scorer` picks the label matcher: "fuzzy" (the real one) or "exact" (the
     baseline that accepts only labels identical after normalisation)."""
     template, evidence = detect_template(document_text(doc), year)
+    if is_earlier_format(template):  # e.g. a pre-2019 统计表: its rows are not the spec's
+        return Assembly(template, evidence, [], [Finding("earlier_format", "info",
+                                                         rules().earlier_formats[template]["describe"])], [])
     state = TableWalker(doc, template, settings).run()
     for i, v in enumerate(state.values):
         v.seq = i

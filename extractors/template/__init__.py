@@ -12,7 +12,13 @@ No other module names a template or a row of an identity: adding a template is a
 change plus tests.
 """
 
-from extractors.template.detect import detect_template, header_table, heading_section, is_caption
+from extractors.template.detect import (
+    detect_template,
+    header_table,
+    heading_section,
+    is_caption,
+    is_earlier_format,
+)
 from extractors.template.rules import (
     Alternative,
     Equation,
@@ -30,6 +36,6 @@ from extractors.template.rules import (
 
 __all__ = [
     "Alternative", "Equation", "Identity", "TemplateInfo", "TemplateRules", "detect_template",
-    "expected_cells", "header_table", "heading_section", "is_caption", "layout_rows", "leaf_rows",
+    "expected_cells", "header_table", "heading_section", "is_caption", "is_earlier_format", "layout_rows", "leaf_rows",
     "one_row_layout", "row_allowed", "row_sum_positions", "rules",
 ]

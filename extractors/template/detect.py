@@ -7,11 +7,15 @@ simplified, no whitespace).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from extractors.labels.normalize import normalize_text, squash_spaces
 from extractors.template.rules import rules
 
 # Markers listed as evidence in `template_evidence`.
 EVIDENCE_MARKERS = 4
+# Distinct markers whose normalised form is remembered: the rules list a few dozen.
+MARKER_CACHE_SIZE = 256
 
 
 def _norm(text: str) -> str:
@@ -24,6 +28,9 @@ def detect_template(text: str, year: int | None = None) -> tuple[str | None, str
     t = _norm(text)
     hits = {name: [m for m in info.markers if m in t] for name, info in rules().templates.items()}
     ranked = sorted(hits.items(), key=lambda kv: -len(kv[1]))
+    earlier = earlier_format(t, max((len(v) for v in hits.values()), default=0))
+    if earlier:
+        return earlier
     if len(ranked) > 1 and len(ranked[0][1]) != len(ranked[1][1]):
         name, found = ranked[0]
         return name, f"labels: {', '.join(found[:EVIDENCE_MARKERS])}"
@@ -33,6 +40,27 @@ def detect_template(text: str, year: int | None = None) -> tuple[str | None, str
             name = min(rules().templates.values(), key=lambda i: i.first_year).name
         return name, f"year {year}"
     return None, "no template markers and no year"
+
+
+def earlier_format(norm_text: str, template_hits: int = 0) -> tuple[str, str] | None:
+    """(format, evidence) when the normalised text prints a format older than the templates
+    (template-rules.yaml `earlier_formats`: the pre-2019 政府信息公开情况统计表): at least its
+    `min_markers` markers and more of them than `template_hits`, the most any template scored."""
+    for name, info in rules().earlier_formats.items():
+        found = [m for m in info["markers"] if _norm_marker(m) in norm_text]
+        if len(found) >= info["min_markers"] and len(found) > template_hits:
+            return name, f"labels: {', '.join(found[:EVIDENCE_MARKERS])}"
+    return None
+
+
+def is_earlier_format(template: str | None) -> bool:
+    """Is this detected 'template' one of the earlier formats (not read into canonical cells)?"""
+    return template is not None and template in rules().earlier_formats
+
+
+@lru_cache(maxsize=MARKER_CACHE_SIZE)
+def _norm_marker(marker: str) -> str:
+    return _norm(marker)
 
 
 def heading_section(text: str) -> str | None:

@@ -7,7 +7,7 @@ use against `schemas.schema()`, so a typo in the YAML fails at start-up, by name
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -148,6 +148,8 @@ class TemplateRules:
     chains: dict[str, dict]
     alternatives: tuple[Alternative, ...]
     one_printed_row: dict[str, tuple[str, ...]]  # table -> canonical rows printed side by side
+    # formats older than the templates (pre2019): name -> {markers, min_markers, describe, last_year}
+    earlier_formats: dict[str, dict] = field(default_factory=dict)
 
     def identities_for(self, table: str, over: str | None = None) -> list[Identity]:
         return [i for i in self.identities.values() if i.table == table and (over is None or i.over == over)]
@@ -223,8 +225,12 @@ def load_rules(data: dict) -> TemplateRules:
         _check_rows(table, rows_, "layouts")
     if data["fallback_template"] not in templates:
         raise RulesError(f"{RULES_FILE}: fallback_template {data['fallback_template']!r} is not a template")
+    earlier = {name: {**d, "markers": tuple(d["markers"])} for name, d in data.get("earlier_formats", {}).items()}
+    clash = set(earlier) & set(templates)
+    if clash or any(not d["markers"] or d["min_markers"] < 1 for d in earlier.values()):
+        raise RulesError(f"{RULES_FILE}: earlier_formats: a name of a template or no markers ({sorted(clash)})")
     return TemplateRules(templates, data["fallback_template"], data["sections"], identities,
-                         dict(data.get("chains", {})), alternatives, one_row)
+                         dict(data.get("chains", {})), alternatives, one_row, earlier)
 
 
 @cache

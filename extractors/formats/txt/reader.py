@@ -5,8 +5,13 @@
   no tab), ``[bookmark: …]`` debris from a Word export;
 * tab-split rows (seed 004): one table row per line, cells separated by tabs, page
   breaks that displace a section label into the middle of the table;
+* text taken from PDFs (pdftotext and the like, style "plain" here): one table row per
+  line, cells apart by runs of spaces (`_spaced`) or by tabs (read as tab-split);
 * flattened (archived web pages): a whole table on one line with the cells of a row
   running together (handled by `extractors.formats.txt.flattened`).
+
+In every style but the flattened one, row labels wrapped over two lines or split by a page
+break are joined back when the vocabulary says so (`extractors.formats.txt.wrapped`).
 """
 
 from __future__ import annotations
@@ -15,12 +20,23 @@ import re
 
 from extractors.charset import decode_text
 from extractors.errors import EmptyDocument
+from extractors.formats.txt.wrapped import is_page_number, join_wrapped
 from extractors.records import Cell as C
 from extractors.records import RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.cells import is_value_like
 
 _BOOKMARK = "[bookmark:"
+# Space-separated table lines (pdftotext): label cells are set apart by two spaces or more
+# (one space stays inside a label: 商业 企业, 1. 属于…).
+_GAP_RE = re.compile(r"[ \u3000]{2,}")
+# A space-separated line of values with no label is a table row only when it is as wide as
+# table 4's one row could be (3 of its 15 cells at least): shorter runs are page numbers
+# and dates.
+SPACED_MIN_UNLABELLED = 3
+# The longest row label of the templates with its group labels printed in front (三、本年度
+# 办理结果 + （三）不予公开 + the longest leaf) is under 70 characters; a longer label part is prose.
+SPACED_MAX_LABEL_CHARS = 80
 # A line that opens a report section (一、总体情况 / 2、 主动公开… / 4. 政府信息公开…): never the
 # continuation of a table cell.
 _HEADING_RE = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|\d+\s*[、.．]\s*\S)")
@@ -37,10 +53,10 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
         from extractors.formats.txt.flattened import segment
 
         rows = segment(text)
-    elif style == "cell-per-line":
-        rows = _cell_per_line(lines)
     else:
-        rows = _tab_split(lines)
+        rows = _cell_per_line(lines) if style == "cell-per-line" else \
+            _spaced(lines) if style == "plain" else _tab_split(lines)
+        rows = join_wrapped(rows, settings.scorer)
     plain = "\n".join([t.replace("\t", " ") for line in lines if (t := line.strip())])
     title = _header_title(lines)
     return RawDocument("txt", rows, plain, detail=f"{encoding}; {style}", title_hint=title)
@@ -121,6 +137,38 @@ def _tab_split(lines: list[str]) -> list[Row]:
         else:
             rows.append(Row("text", [C(line.strip())]))
     return rows
+
+
+def _spaced(lines: list[str]) -> list[Row]:
+    """Text with no tabs (pdftotext and the like): a line ending in values is a table row,
+    its values the trailing value-like words, its label cells the rest split at runs of two
+    spaces or more; every other line is text."""
+    rows: list[Row] = []
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        cells = None if is_page_number(stripped) else _spaced_cells(stripped)
+        rows.append(Row("table", cells) if cells else Row("text", [C(stripped)]))
+    return rows
+
+
+def _spaced_cells(line: str) -> list[C] | None:
+    """The cells of a space-separated table line, or None when it is not one: it ends in at
+    least one value and its label part (if any) is short."""
+    words = line.split()
+    k = len(words)
+    while k > 0 and is_value_like(words[k - 1]):
+        k -= 1
+    if k == len(words) or (k == 0 and len(words) < SPACED_MIN_UNLABELLED):
+        return None
+    label = line
+    for w in reversed(words[k:]):  # cut the values off the end of the line
+        label = label[: label.rstrip().rfind(w)]
+    label_cells = [C(t) for t in _GAP_RE.split(label.strip()) if t]
+    if sum(len(c.text) for c in label_cells) > SPACED_MAX_LABEL_CHARS:
+        return None
+    return label_cells + [C(w) for w in words[k:]]
 
 
 def _header_title(lines: list[str]) -> str | None:
