@@ -231,8 +231,8 @@ def test_reworded_labels_are_printed_in_the_documents(corpus):
     checked = 0
     for g in gold:
         reworded = [p.split(":", 1)[1].split(",") for p in g["perturbations"] if p.startswith("label_rewording:")]
-        if not reworded or g["format"] not in ("txt", "md"):
-            continue
+        if not reworded or g["format"] not in ("txt", "md") or "txt:pdf_text" in g["perturbations"]:
+            continue  # (text from PDFs wraps labels around other cells: not contiguous there)
         text, _ = decode_text((out / g["path"]).read_bytes(), g["path"])
         text = to_simplified("".join(text.split())).replace("本单位", "本机关")
         for lid in reworded[0]:
