@@ -42,12 +42,12 @@ class CrawlSummary:
         lines = [f"{self.sites} site(s) crawled: {self.fetched} URL(s) fetched ({self.not_modified} not modified), "
                  f"{self.saved} file(s) new or changed, {self.unchanged} unchanged, "
                  f"{len(self.errors)} error(s), {self.robots_disallowed} skipped by robots.txt"]
-        lines.append(f"{self.reports} report page(s) and {self.attachments} attachment(s) reached, "
-                     f"{len(self.columns)} CMS column(s) paged")
         for site, limit in self.limits:  # a limit cut the crawl short: say so even when errors are many
             lines.append(printable(f"  [{site}] {limit}"))
         for site, warning in self.warnings:  # a column read short: never silence
             lines.append(printable(f"  [{site}] warning: {warning}"))
+        lines.append(f"{self.reports} report page(s) and {self.attachments} attachment(s) reached, "
+                     f"{len(self.columns)} CMS column(s) paged")
         for site, col in self.columns:
             if col.warning is None:
                 lines.append(printable(f"  [{site}] {col.line()}"))
