@@ -26,6 +26,8 @@ from extractors.crawl.cms import (
     JPage,
     datastore_records,
     download_filename,
+    gkmlpt,
+    gkmlpt_answer,
     is_download_endpoint,
     jpage,
     jpage_requests,
@@ -40,7 +42,8 @@ GOLD = SITES / "gold.jsonl"
 LAST_MODIFIED = "Mon, 15 Jan 2024 08:00:00 GMT"
 PROXY = "/module/web/jpage/dataproxy.jsp"
 DOWNFILE = "/module/download/downfile.jsp"
-CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
+GKMLPT_API = "/gkmlpt/api/all/"
+CONTENT_TYPES = {"": "text/html; charset=utf-8", ".html": "text/html; charset=utf-8", ".txt": "text/plain; charset=utf-8",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                  ".pdf": "application/pdf"}
 
@@ -112,6 +115,8 @@ def _handler(srv: CmsServer):
                 return self.send(200, srv.robots, "text/plain")
             if path == PROXY:
                 return self.proxy(r)
+            if path.startswith(GKMLPT_API):
+                return self.gkmlpt_api(r, path[len(GKMLPT_API):])
             if path == DOWNFILE:
                 name = (r["query"].get("filename") or [""])[0]
                 file = srv.root / "attach" / "0" / Path(name).name
@@ -139,6 +144,15 @@ def _handler(srv: CmsServer):
             xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<datastore>\n<totalrecord>{len(records)}</totalrecord>\n'
                    f"<recordset>\n{chosen}</recordset>\n</datastore>\n")
             return self.send(200, xml.encode("utf-8"), "text/xml; charset=UTF-8")
+
+        def gkmlpt_api(self, r: dict, category: str) -> int:
+            """gkmlpt's list API: GET …/api/all/<category>?page=n&sid=<SID>, JSON."""
+            data = json.loads((srv.root / "_gkmlpt.json").read_text(encoding="utf-8").replace("{{ORIGIN}}", srv.origin))
+            sid = (r["query"].get("sid") or [""])[0]
+            articles = data["categories"].get(category, []) if sid == data["sid"] else []
+            n, per = int((r["query"].get("page") or ["1"])[0]), data["perpage"]
+            answer = {"articles": articles[(n - 1) * per:n * per], "classify": {"id": category, "post_count": len(articles)}}
+            return self.send(200, json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json;charset=UTF-8")
 
         def file(self, file: Path, extra: dict | None = None) -> int:
             body = file.read_bytes()
@@ -238,6 +252,26 @@ def test_hanweb_datastore_and_proxy_calls():
     assert sum("/art/2024/1/" in lk.url for lk in parsed.links) == 3
 
 
+def test_gkmlpt_config_and_api_answers():
+    page = (SITES / "gkmlpt/gkmlpt/index").read_text(encoding="utf-8")
+    g = gkmlpt(page, "http://c.gov.cn/gkmlpt/index")
+    assert g.sid == "200001" and g.api == "http://c.gov.cn/gkmlpt/api/all/"
+    assert ("721", "政府信息公开年报") in g.categories and "9" not in dict(g.categories)  # a jump_url is a link out
+    assert g.request("721", 2) == "http://c.gov.cn/gkmlpt/api/all/721?page=2&sid=200001"
+    sub = gkmlpt(page, "http://c.gov.cn/qxj/gkmlpt/index")  # a department's platform under the portal
+    assert sub.api == "http://c.gov.cn/qxj/gkmlpt/api/all/"
+    assert gkmlpt(page, "http://c.gov.cn/other/index.html") is None  # only on the platform's own path
+    assert gkmlpt("window._CONFIG = { SID: '1', TREE: [ {broken", "http://c.gov.cn/gkmlpt/index") is None
+    answer = gkmlpt_answer(json.dumps({"articles": [{"title": "某年报", "url": "/gkmlpt/content/0/1/post_1.html",
+                                                     "attachment": [{"name": "a.pdf", "url": "/attachment/0/1/1.pdf"}]}],
+                                       "classify": {"post_count": 7}}).encode(), "http://c.gov.cn/gkmlpt/api/all/721")
+    assert answer.post_count == 7
+    assert answer.articles == [("http://c.gov.cn/gkmlpt/content/0/1/post_1.html", "某年报",
+                                ["http://c.gov.cn/attachment/0/1/1.pdf"])]
+    assert gkmlpt_answer(b"<html>not json</html>", "http://c.gov.cn/").articles == []
+    assert gkmlpt_answer(b"[1, 2]", "http://c.gov.cn/").post_count is None
+
+
 def test_script_and_endpoint_downloads():
     assert script_target("javascript:void(0)", "window.open('./P020230315.txt')") == "./P020230315.txt"
     url = "/module/download/downfile.jsp?classid=0&filename=ab12.pdf"
@@ -318,6 +352,24 @@ def test_hanweb_site_posts_the_proxy_like_the_browser(tmp_path):
         assert not [p for p in srv.paths() if p.startswith(("/col/col101", "/col/col200", "/xwdt"))]
 
 
+def test_gkmlpt_site_reads_the_category_api(tmp_path):
+    with serving("gkmlpt") as srv:
+        site = load_sources(write_sources(tmp_path / "s.yaml", {"gkmlpt": srv}))[0]
+        result = crawl_site(site, tmp_path / "raw")
+        expected = gold_urls("gkmlpt", srv)
+        saved = {f.url: f for f in result.new_files}
+        assert set(expected) <= set(saved)
+        assert result.errors == [] and result.warnings == []
+        (col,) = result.columns
+        assert (col.family, col.announced, col.read) == ("gkmlpt", 3, 3)
+        api = [r for r in srv.requests() if r["path"].startswith(GKMLPT_API)]
+        assert [(r["path"], r["query"]["page"], r["query"]["sid"]) for r in api] == \
+            [(f"{GKMLPT_API}721", [str(n)], ["200001"]) for n in (1, 2, 3)]  # only the annual-report category
+        for url, f in saved.items():
+            if url in expected:
+                assert (tmp_path / "raw" / f.path).read_bytes() == (SITES / expected[url]["path"]).read_bytes()
+
+
 def _gold_bytes(g: dict) -> bytes:
     rest = g["path"].split("/", 1)[1]
     if rest.startswith(DOWNFILE.lstrip("/")):
@@ -343,23 +395,24 @@ def test_a_column_read_short_is_a_warning(tmp_path):
 
 
 def test_second_crawl_is_conditional_and_adds_nothing(tmp_path):
-    with serving("trs") as trs, serving("hanweb") as hw:
-        sites = load_sources(write_sources(tmp_path / "s.yaml", {"trs": trs, "hanweb": hw}))
+    with serving("trs") as trs, serving("hanweb") as hw, serving("gkmlpt") as gk:
+        sites = load_sources(write_sources(tmp_path / "s.yaml", {"trs": trs, "hanweb": hw, "gkmlpt": gk}))
         raw = tmp_path / "raw"
         first = [crawl_site(s, raw) for s in sites]
         documents = {f.url for r in first for f in r.new_files}
         before = _tree(raw)
-        trs.clear()
-        hw.clear()
+        for srv in (trs, hw, gk):
+            srv.clear()
         second = [crawl_site(s, raw) for s in sites]
-        assert [r.new_files for r in second] == [[], []]
+        assert [r.new_files for r in second] == [[], [], []]
         assert sum(r.not_modified for r in second) == len(documents)
         assert _tree(raw) == before  # same files, same bytes, untouched mtimes
-        for srv in (trs, hw):
+        for srv in (trs, hw, gk):
             for r in srv.requests():
-                if r["path"].startswith(("/zwgk/ndbg/2023", "/art/", "/attach/")) or r["path"] == DOWNFILE:
+                if r["path"].startswith(("/zwgk/ndbg/2023", "/art/", "/attach", "/gkmlpt/content/")) or \
+                        r["path"] == DOWNFILE:
                     assert r["inm"] and r["ims"] == LAST_MODIFIED, r["path"]
-        assert [c.read for r in second for c in r.columns] == [3, 8]  # the columns are read again in full
+        assert [c.read for r in second for c in r.columns] == [3, 8, 3]  # the columns are read again in full
 
 
 def _tree(raw: Path) -> dict[str, tuple[int, bytes]]:
@@ -374,8 +427,8 @@ def test_every_report_of_every_family_reaches_the_dataset(prefect_harness, tmp_p
     from extractors.evaluate.scoring import score
     from flows.crawl import crawl_flow
 
-    with serving("trs") as trs, serving("hanweb") as hw:
-        sources = write_sources(tmp_path / "s.yaml", {"trs": trs, "hanweb": hw})
+    with serving("trs") as trs, serving("hanweb") as hw, serving("gkmlpt") as gk:
+        sources = write_sources(tmp_path / "s.yaml", {"trs": trs, "hanweb": hw, "gkmlpt": gk})
         raw, out = tmp_path / "raw", tmp_path / "out"
         summary = crawl_flow(str(sources), str(raw), str(out))
         assert summary.errors == [] and summary.warnings == []
@@ -383,8 +436,8 @@ def test_every_report_of_every_family_reaches_the_dataset(prefect_harness, tmp_p
         values = pd.read_parquet(out / "values.parquet")
         assert reports.source_url.notna().all() and not reports.source_url.duplicated().any()
         by_url = dict(zip(reports.source_url, reports.source_path, strict=True))
-        expected = {**gold_urls("trs", trs), **gold_urls("hanweb", hw)}
-        assert set(expected) <= set(by_url)
+        expected = {**gold_urls("trs", trs), **gold_urls("hanweb", hw), **gold_urls("gkmlpt", gk)}
+        assert len(expected) == 18 and set(expected) <= set(by_url)  # six reports per family
         rescored = [{**g, "path": by_url[url]} for url, g in expected.items()]
         result = score(values, reports, rescored)
         assert result.overall.f1 >= 0.99, result.overall

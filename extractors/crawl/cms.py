@@ -14,6 +14,11 @@ pattern was observed):
   ``columnid``, ``unitid``, ``webname``, ``permissiontype``) as the jpage script does. `jpage`
   reads the column, `jpage_requests` lists the proxy calls for the records not yet seen and
   `datastore_records` the records of a page or of a proxy answer.
+* **Guangdong's 政府信息公开目录管理平台 (gkmlpt)**: ``…/gkmlpt/index`` holds
+  ``window._CONFIG = {SID: '…', TREE: [{id, name, children}, …]}`` and nothing else; a
+  category's documents come from ``…/gkmlpt/api/all/<id>?page=<n>&sid=<SID>`` as JSON
+  (``articles`` with ``url``, ``title``, ``attachment``; ``classify.post_count``). `gkmlpt`
+  reads the page, `gkmlpt_answer` an API answer.
 * **Script and proxy downloads**: ``onclick="window.open('…')"``, ``href="javascript:
   downloadFile('…')"`` and download endpoints such as ``/module/download/downfile.jsp?classid=0
   &filename=….pdf``: `script_target` finds the URL a script link opens, `download_filename`
@@ -22,6 +27,7 @@ pattern was observed):
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -228,3 +234,86 @@ def script_target(href: str | None, onclick: str | None) -> str | None:
             if _opens_file(candidate):
                 return candidate
     return None
+
+
+# ---------------------------------------------------------------- Guangdong gkmlpt
+
+# The platform's page: window._CONFIG = { SID: '200001', TREE: [ {id, name, children, …} ], … }
+_GKML_CONFIG_RE = re.compile(r"window\._CONFIG\s*=\s*\{")
+_GKML_SID_RE = re.compile(r"""\bSID\s*:\s*['"]?(\d+)""")
+_GKML_TREE_RE = re.compile(r"\bTREE\s*:\s*(?=\[)")
+# Most API pages asked for per category (as MAX_ANNOUNCED_PAGES for the other pagers).
+GKMLPT_MAX_PAGES = MAX_ANNOUNCED_PAGES
+# Most categories read from a TREE (a hostile page cannot make the crawl walk a huge tree).
+MAX_GKML_CATEGORIES = 2000
+
+
+@dataclass
+class Gkmlpt:
+    """A 政府信息公开目录管理平台 (gkmlpt) page: its site id, API root and category tree."""
+
+    sid: str
+    api: str  # absolute URL of …/gkmlpt/api/all/
+    categories: list[tuple[str, str]]  # (id, name), depth first
+
+    def request(self, category: str, page: int) -> str:
+        return f"{self.api}{category}?{urlencode({'page': page, 'sid': self.sid})}"
+
+
+def _walk_tree(nodes, out: list[tuple[str, str]]) -> None:
+    for node in nodes if isinstance(nodes, list) else []:
+        if len(out) >= MAX_GKML_CATEGORIES or not isinstance(node, dict):
+            return
+        if node.get("id") is not None and isinstance(node.get("name"), str) and not node.get("jump_url"):
+            out.append((str(node["id"]), node["name"]))
+        _walk_tree(node.get("children"), out)
+
+
+def gkmlpt(text: str, page_url: str) -> Gkmlpt | None:
+    """The gkmlpt platform a page is (its _CONFIG names a SID and a TREE), or None."""
+    config = _GKML_CONFIG_RE.search(text)
+    if config is None or "/gkmlpt/" not in urlsplit(page_url).path + "/":
+        return None
+    sid = _GKML_SID_RE.search(text, config.end())
+    tree = _GKML_TREE_RE.search(text, config.end())
+    if sid is None or tree is None:
+        return None
+    try:
+        nodes, _ = json.JSONDecoder().raw_decode(text, tree.end())
+    except ValueError:
+        return None
+    categories: list[tuple[str, str]] = []
+    _walk_tree(nodes, categories)
+    root = urlsplit(page_url).path.split("/gkmlpt/", 1)[0]
+    api = urljoin(page_url, f"{root}/gkmlpt/api/all/")
+    return Gkmlpt(sid.group(1), api, categories)
+
+
+@dataclass
+class GkmlptAnswer:
+    """One page of a gkmlpt category from its API: its articles as (url, title, attachment
+    URLs), and the category's size."""
+
+    articles: list[tuple[str, str, list[str]]]
+    post_count: int | None
+
+
+def gkmlpt_answer(data: bytes, url: str) -> GkmlptAnswer:
+    """Read an answer of …/gkmlpt/api/all/<category>?page=…; an unreadable one holds nothing."""
+    try:
+        doc = json.loads(data.decode("utf-8-sig", errors="replace"))
+    except ValueError:
+        return GkmlptAnswer([], None)
+    if not isinstance(doc, dict):
+        return GkmlptAnswer([], None)
+    articles = []
+    for art in doc.get("articles") or []:
+        link = art.get("url") or art.get("post_url") if isinstance(art, dict) else None
+        if not isinstance(link, str) or not link:
+            continue
+        files = [urljoin(url, a["url"]) for a in art.get("attachment") or []
+                 if isinstance(a, dict) and isinstance(a.get("url"), str)]
+        articles.append((urljoin(url, link), str(art.get("title") or ""), files))
+    classify = doc.get("classify")
+    count = classify.get("post_count") if isinstance(classify, dict) else doc.get("total")
+    return GkmlptAnswer(articles, count if isinstance(count, int) and count >= 0 else None)

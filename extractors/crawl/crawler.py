@@ -44,19 +44,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from extractors.charset import decode_html
-from extractors.crawl.cms import download_filename, jpage_requests, request_key
+from extractors.crawl.cms import (
+    GKMLPT_MAX_PAGES,
+    download_filename,
+    gkmlpt_answer,
+    jpage_requests,
+    request_key,
+)
 from extractors.crawl.fetch import HOST_THROTTLE, Fetcher, HostThrottle, Response, Retry, describe, new_client
 from extractors.crawl.pages import (
+    Link,
     Page,
     attachment_ext,
     content_disposition_filename,
     header_charset,
+    is_column_link,
     is_html,
     is_report_page,
     links_to_follow,
@@ -195,6 +203,7 @@ class _Item:
     anchor_matched: bool = False
     form: dict[str, str] | None = None  # POSTed (a proxy call), else a GET
     column: str | None = None  # the column a proxy call reads records of
+    family: str = "hanweb"  # whose proxy: "hanweb" (jpage XML) or "gkmlpt" (its JSON API)
     start: bool = False  # a start URL: a home page's portal links are followed from it
 
     @property
@@ -493,16 +502,44 @@ class Crawler:
         if page.jpage is not None and self.reach.hanweb(page.jpage):
             out += [_Item(u, item.url, "proxy", form=form, column=page.jpage.column)
                     for u, form in jpage_requests(page.jpage)]
+        if page.gkmlpt is not None:
+            g = page.gkmlpt
+            out += [_Item(g.request(cid, 1), item.url, "proxy", family="gkmlpt", column=f"{g.api}{cid}?sid={g.sid}")
+                    for cid, name in g.categories if is_column_link(name) or self.site.matches(name)]
         if item.start and not out and not any(self.site.matches(lk.text or lk.title) for lk in page.links):
             out += [_Item(u, item.url, "listing") for u in portal_links(page)]  # a home page: find the portal
         return out
 
     def _fetched_records(self, item: _Item, resp: Response, meta: dict) -> list[_Item]:
         """A Hanweb proxy answer: its records are a listing page's links."""
+        if item.family == "gkmlpt":
+            return self._fetched_api(item, resp, meta)
         n, links = parse_records(resp.body, resp.url, header_charset(resp.headers))
         self._record(**meta, kind="listing")
         self.reach.records(item.column, n)
         return self._follow(Page("", links, False), item, is_report=False)
+
+    def _fetched_api(self, item: _Item, resp: Response, meta: dict) -> list[_Item]:
+        """A gkmlpt API answer: its articles (and their attachments) are a listing's links;
+        page 1 says how many pages the category has, and they are asked for in turn."""
+        answer = gkmlpt_answer(resp.body, resp.url)
+        self._record(**meta, kind="listing")
+        page = dict(parse_qsl(urlsplit(item.url).query)).get("page")
+        out: list[_Item] = []
+        announced = None
+        if page == "1" and answer.post_count is not None:
+            per = max(1, len(answer.articles))
+            announced = min(GKMLPT_MAX_PAGES, -(-answer.post_count // per)) if answer.articles else 0
+            base = item.url.split("?", 1)[0]
+            sid = dict(parse_qsl(urlsplit(item.url).query)).get("sid", "")
+            out += [_Item(f"{base}?{urlencode({'page': n, 'sid': sid})}", item.referrer, "proxy", family="gkmlpt",
+                          column=item.column) for n in range(2, announced + 1)]
+        self.reach.api_page(item.column or item.url, item.url, announced)
+        links = [Link(url, title) for url, title, _ in answer.articles]
+        for _url, title, files in answer.articles:
+            if self.site.matches(title):  # a report's attachments, named by the API itself
+                out += [_Item(f, item.url, "attachment", anchor_matched=True) for f in files]
+        return out + self._follow(Page("", links, False), item, is_report=False)
 
     def _count(self, kind: str) -> None:
         if kind == "report":

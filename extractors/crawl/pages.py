@@ -21,10 +21,12 @@ from lxml import html as lxml_html
 
 from extractors.charset import decode_html
 from extractors.crawl.cms import (
+    Gkmlpt,
     JPage,
     TrsPager,
     datastore_records,
     download_filename,
+    gkmlpt,
     is_download_endpoint,
     jpage,
     script_target,
@@ -89,6 +91,7 @@ class Page:
     has_table: bool
     trs: TrsPager | None = None  # a TRS column's script pager
     jpage: JPage | None = None  # a Hanweb column's datastore and proxy
+    gkmlpt: Gkmlpt | None = None  # a gkmlpt platform page (its category tree)
 
 
 # ---------------------------------------------------------------- parsing
@@ -110,7 +113,7 @@ def parse_page(data: bytes, url: str, header_charset: str | None = None) -> Page
         links += record_links(column.records, base)
     has_table = next(doc.iter("table"), None) is not None
     return Page(" | ".join(t.strip() for t in titles if t and t.strip()), links, has_table,
-                trs=trs_pager(text, url), jpage=column)
+                trs=trs_pager(text, url), jpage=column, gkmlpt=gkmlpt(text, url))
 
 
 def record_links(records: list[str], base: str) -> list[Link]:
@@ -246,7 +249,7 @@ def is_attachment_link(link: Link, on_report: bool) -> bool:
 def is_report_page(page: Page, site: Site, anchor_matched: bool) -> bool:
     """A report page: its link text or title names a report, and it is not a sub-listing
     (several report links with neither a table nor an attachment)."""
-    if not (anchor_matched or site.matches(page.title)) or page.trs or page.jpage:
+    if not (anchor_matched or site.matches(page.title)) or page.trs or page.jpage or page.gkmlpt:
         return False  # a pager or a datastore makes it a column's listing
     report_links = sum(1 for lk in page.links if site.matches(lk.text or lk.title))
     attachments = any(is_attachment_link(lk, False) for lk in page.links)

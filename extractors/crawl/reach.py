@@ -19,10 +19,10 @@ class ColumnReach:
     """One CMS column of a site: what its pager announces and what the crawl read of it."""
 
     url: str  # the column's first page (TRS) or its proxy and ids (Hanweb)
-    family: str  # "trs" or "hanweb"
+    family: str  # "trs", "hanweb" or "gkmlpt"
     announced: int | None  # pages the pager announces (None: a Hanweb column without a total)
     perpage: int | None = None  # Hanweb: records per page
-    pages_read: set[str] = field(default_factory=set)  # TRS: the pages fetched
+    pages_read: set[str] = field(default_factory=set)  # TRS, gkmlpt: the pages (API pages) fetched
     records_read: int = 0  # Hanweb: records read, embedded and from the proxy
 
     @property
@@ -68,6 +68,13 @@ class Reach:
         self.columns[column.column] = ColumnReach(column.column, "hanweb", column.pages, column.perpage,
                                                   records_read=column.embedded)
         return True
+
+    def api_page(self, key: str, url: str, announced: int | None = None) -> None:
+        """A gkmlpt API page read for the category `key` (page 1 says how many there are)."""
+        col = self.columns.setdefault(key, ColumnReach(key, "gkmlpt", announced))
+        if announced is not None:
+            col.announced = announced
+        col.pages_read.add(url)
 
     def records(self, key: str | None, n: int) -> None:
         """`n` records read from the proxy for the column `key`."""
