@@ -34,7 +34,7 @@ from extractors.crawl.cms import (
     script_target,
     trs_pager,
 )
-from extractors.crawl.pages import is_column_link, is_portal_link, parse_page
+from extractors.crawl.pages import is_column_link, is_portal_link, is_report_page, parse_page
 from extractors.crawl.summary import summarize_crawl
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
@@ -224,6 +224,19 @@ def test_trs_pager_calls():
     assert trs_pager("<p>createPageHTML is mentioned</p>", "http://a.gov.cn/") is None
     assert trs_pager("function createPageHTML(a, b, c, d) {}", "http://a.gov.cn/") is None
     assert len(trs_pager('createPageHTML(99999999, 0, "index", "html")', "http://a.gov.cn/").urls()) == 1000
+
+
+def test_a_pager_makes_a_listing_unless_the_page_holds_its_table():
+    from extractors.crawl import Site
+
+    site = Site(name="x", start_urls=("http://a.gov.cn/",))
+    column = (SITES / "trs/zwgk/ndbg/index.html").read_bytes()
+    page = parse_page(column, "http://a.gov.cn/zwgk/ndbg/index.html")
+    assert page.trs is not None and not is_report_page(page, site, anchor_matched=True)
+    article = ('<html><head><title>某局2023年政府信息公开工作年度报告</title></head><body><table><tr><td>1</td></tr>'
+               '</table><script>createPageHTML(2, 0, "t20240110_1", "html");</script></body></html>').encode()
+    paged = parse_page(article, "http://a.gov.cn/zwgk/ndbg/202401/t20240110_1.html")
+    assert paged.trs.urls()[1].endswith("/202401/t20240110_1_1.html") and is_report_page(paged, site, False)
 
 
 def test_hanweb_datastore_and_proxy_calls():

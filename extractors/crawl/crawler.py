@@ -488,7 +488,8 @@ class Crawler:
             self._record(**meta, kind="listing")
             return self._follow(page, item, is_report=False) + self._cms_pages(page, item, resp.url)
         self._save(item, resp, ".html", "report", meta, prior)
-        return self._follow(page, item, is_report=True)
+        more = [_Item(u, item.url, "candidate", True) for u in page.trs.urls() if u != resp.url] if page.trs else []
+        return self._follow(page, item, is_report=True) + more  # a paged article: its other pages
 
     def _cms_pages(self, page: Page, item: _Item, url: str) -> list[_Item]:
         """A listing's further pages that only its CMS script names: a TRS pager's pages, a

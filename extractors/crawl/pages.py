@@ -249,8 +249,10 @@ def is_attachment_link(link: Link, on_report: bool) -> bool:
 def is_report_page(page: Page, site: Site, anchor_matched: bool) -> bool:
     """A report page: its link text or title names a report, and it is not a sub-listing
     (several report links with neither a table nor an attachment)."""
-    if not (anchor_matched or site.matches(page.title)) or page.trs or page.jpage or page.gkmlpt:
-        return False  # a pager or a datastore makes it a column's listing
+    if not (anchor_matched or site.matches(page.title)) or page.jpage or page.gkmlpt:
+        return False  # a datastore or a catalogue makes it a column's listing
+    if page.trs and not page.has_table:
+        return False  # a pager without a table: a column's listing (a paged article has its table)
     report_links = sum(1 for lk in page.links if site.matches(lk.text or lk.title))
     attachments = any(is_attachment_link(lk, False) for lk in page.links)
     return page.has_table or attachments or report_links < LISTING_MIN_REPORT_LINKS
