@@ -38,7 +38,8 @@ ATTACHMENT_SUFFIXES = (".pdf", ".docx", ".doc", ".wps", ".txt")
 # ---------------------------------------------------------------- TRS WCM
 
 # createPageHTML( … ) with its arguments (no nested parentheses in real calls).
-_CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^()]*)\)")
+# Arguments are bounded: a page of unclosed calls cannot make the scan quadratic.
+_CREATE_PAGE_RE = re.compile(r"createPageHTML\s*\(([^()]{0,400})\)")
 _COUNT_PAGE_RE = re.compile(r"\bvar\s+countPage\s*=\s*(\d+)")
 _PAGE_EXTS = ("html", "htm", "shtml")
 # Most pages a pager may announce that are listed: a script with a wild number (a typo, a
@@ -95,9 +96,6 @@ def trs_pager(text: str, page_url: str) -> TrsPager | None:
 
 # ---------------------------------------------------------------- Hanweb jpage
 
-_DATASTORE_RE = re.compile(r"<datastore\b[^>]*>(.*?)</datastore>", re.S | re.I)
-_RECORD_RE = re.compile(r"<record\b[^>]*>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S | re.I)
-_NEXTGROUP_RE = re.compile(r"<nextgroup\b[^>]*>\s*<!\[CDATA\[(.*?)\]\]>", re.S | re.I)
 _HREF_RE = re.compile(r"""href\s*=\s*["']([^"']+)["']""", re.I)
 _TOTAL_RE = re.compile(r"<totalrecord>\s*(\d+)\s*</totalrecord>|\btotalRecord\s*[:=]\s*['\"]?(\d+)", re.I)
 _PERPAGE_RE = re.compile(r"\bperPage\s*[:=]\s*['\"]?(\d+)", re.I)
@@ -137,24 +135,77 @@ class JPage:
         return min(MAX_ANNOUNCED_PAGES, math.ceil(self.total_records / self.perpage))
 
 
+def _blocks(text: str, low: str, opening: str, closing: str, start: int = 0, end: int | None = None):
+    """(begin, end) of each stretch of `text` between `opening` and the next `closing`, in
+    order and without overlap (found in `low`, the text lower-cased: one pass, linear)."""
+    end = len(text) if end is None else end
+    while True:
+        i = low.find(opening, start, end)
+        if i < 0:
+            return
+        i += len(opening)
+        j = low.find(closing, i, end)
+        if j < 0:
+            return
+        yield i, j
+        start = j + len(closing)
+
+
+def _datastores(text: str, low: str) -> list[tuple[int, int]]:
+    return list(_blocks(text, low, "<datastore", "</datastore>"))
+
+
+def _cdata_after(text: str, low: str, tag: str, start: int, end: int) -> list[str]:
+    """The CDATA content following each `tag` (e.g. '<record>') between start and end."""
+    out = []
+    for i, _ in _blocks(text, low, tag, ">", start, end):
+        j = low.find("<![cdata[", i, end)
+        k = low.find("]]>", j, end) if j >= 0 else -1
+        if k < 0:
+            break
+        out.append(text[j + len("<![cdata["):k])
+        start = k
+    return out
+
+
 def datastore_records(text: str) -> list[str]:
     """The HTML fragments of every <record> of every <datastore> in `text` (a page or a proxy answer)."""
+    low = text.lower()
     out: list[str] = []
-    for block in _DATASTORE_RE.finditer(text):
-        out += [m.group(1) for m in _RECORD_RE.finditer(block.group(1))]
+    for a, b in _datastores(text, low):
+        out += _records_between(text, low, a, b)
     return out
+
+
+def _records_between(text: str, low: str, a: int, b: int) -> list[str]:
+    """Each <record>'s CDATA between a and b (a <recordset> is not a record)."""
+    out, pos = [], a
+    while True:
+        i = low.find("<record", pos, b)
+        if i < 0:
+            return out
+        pos = i + len("<record")
+        if low.startswith("set", pos):
+            continue
+        j = low.find("<![cdata[", pos, b)
+        k = low.find("]]>", j, b) if j >= 0 else -1
+        if k < 0:
+            return out
+        out.append(text[j + len("<![cdata["):k])
+        pos = k + len("]]>")
 
 
 def jpage(text: str, page_url: str) -> JPage | None:
     """The Hanweb column a page (or proxy answer) holds, or None when it holds no datastore."""
-    block = _DATASTORE_RE.search(text)
-    if block is None:
+    low = text.lower()
+    blocks = _datastores(text, low)
+    if not blocks:
         return None
-    records = datastore_records(text)
+    records = [r for a, b in blocks for r in _records_between(text, low, a, b)]
     params: dict[str, str] = {}
     proxy = None
-    nxt = _NEXTGROUP_RE.search(block.group(1))
-    href = _HREF_RE.search(nxt.group(1)) if nxt else None
+    nxt = _cdata_after(text, low, "<nextgroup", blocks[0][0], blocks[0][1])
+    href = _HREF_RE.search(nxt[0]) if nxt else None
     if href:
         parts = urlsplit(urljoin(page_url, href.group(1).replace("&amp;", "&")))
         proxy = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
@@ -246,6 +297,8 @@ _GKML_TREE_RE = re.compile(r"\bTREE\s*:\s*(?=\[)")
 GKMLPT_MAX_PAGES = MAX_ANNOUNCED_PAGES
 # Most categories read from a TREE (a hostile page cannot make the crawl walk a huge tree).
 MAX_GKML_CATEGORIES = 2000
+# Deepest category level read (real trees are three or four levels deep).
+MAX_GKML_DEPTH = 20
 
 
 @dataclass
@@ -260,13 +313,15 @@ class Gkmlpt:
         return f"{self.api}{category}?{urlencode({'page': page, 'sid': self.sid})}"
 
 
-def _walk_tree(nodes, out: list[tuple[str, str]]) -> None:
+def _walk_tree(nodes, out: list[tuple[str, str]], depth: int = 0) -> None:
+    if depth > MAX_GKML_DEPTH:
+        return
     for node in nodes if isinstance(nodes, list) else []:
         if len(out) >= MAX_GKML_CATEGORIES or not isinstance(node, dict):
             return
         if node.get("id") is not None and isinstance(node.get("name"), str) and not node.get("jump_url"):
             out.append((str(node["id"]), node["name"]))
-        _walk_tree(node.get("children"), out)
+        _walk_tree(node.get("children"), out, depth + 1)
 
 
 def gkmlpt(text: str, page_url: str) -> Gkmlpt | None:
@@ -280,7 +335,7 @@ def gkmlpt(text: str, page_url: str) -> Gkmlpt | None:
         return None
     try:
         nodes, _ = json.JSONDecoder().raw_decode(text, tree.end())
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a hostile, deeply nested TREE
         return None
     categories: list[tuple[str, str]] = []
     _walk_tree(nodes, categories)
@@ -302,7 +357,7 @@ def gkmlpt_answer(data: bytes, url: str) -> GkmlptAnswer:
     """Read an answer of …/gkmlpt/api/all/<category>?page=…; an unreadable one holds nothing."""
     try:
         doc = json.loads(data.decode("utf-8-sig", errors="replace"))
-    except ValueError:
+    except (ValueError, RecursionError):
         return GkmlptAnswer([], None)
     if not isinstance(doc, dict):
         return GkmlptAnswer([], None)
