@@ -65,6 +65,7 @@ class CmsServer:
         self.lock = threading.Lock()
         self.robots: bytes | None = None  # overrides robots.txt
         self.missing: set[str] = set()  # paths answered 404
+        self.overrides: dict[str, bytes] = {}  # path → body served instead of the file
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
         self.origin = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -155,7 +156,7 @@ def _handler(srv: CmsServer):
             return self.send(200, json.dumps(answer, ensure_ascii=False).encode("utf-8"), "application/json;charset=UTF-8")
 
         def file(self, file: Path, extra: dict | None = None) -> int:
-            body = file.read_bytes()
+            body = srv.overrides.get("/" + file.relative_to(srv.root).as_posix()) or file.read_bytes()
             ctype = "text/plain" if file.name == "robots.txt" else CONTENT_TYPES[file.suffix]
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
@@ -405,6 +406,32 @@ def test_a_column_read_short_is_a_warning(tmp_path):
         text = summarize_crawl(results).format()
         assert "[hanweb] warning: column" in text and "[trs] warning: column" in text
         assert "[hanweb] skipped: 2 disallowed by robots.txt" in text and "[trs] skipped: 1 HTTP 404" in text
+
+
+def test_a_proxy_on_another_origin_is_never_asked(tmp_path):
+    with serving("hanweb") as hw:
+        column = "/col/col1234/index.html"
+        other = hw.origin.replace("127.0.0.1", "localhost")  # the same server under another host name
+        page = (SITES / "hanweb" / column.lstrip("/")).read_text(encoding="utf-8")
+        hw.overrides[column] = page.replace('href="/module/web/jpage/', f'href="{other}/module/web/jpage/').encode()
+        site = load_sources(write_sources(tmp_path / "s.yaml", {"hanweb": hw}))[0]
+        result = crawl_site(site, tmp_path / "raw")
+        assert hw.requests(PROXY) == []
+        assert all(r["path"] != PROXY for r in hw.requests())
+        assert result.warnings and "3 read" in result.warnings[0]  # only the embedded records
+
+
+def test_hostile_cms_markup_is_read_in_linear_time():
+    import time
+
+    n = 100_000
+    t = time.perf_counter()
+    assert datastore_records("<datastore>" + "<record><![CDATA[" * n) == []
+    assert jpage("<datastore>" + "<record>" * n + "</datastore>", "http://a.gov.cn/").records == []
+    assert trs_pager("createPageHTML(" * n, "http://a.gov.cn/") is None
+    assert script_target("javascript:" + "'" * n, "'" * n) is None
+    assert gkmlpt("window._CONFIG = { SID: '1', TREE: " + "[" * n, "http://a.gov.cn/gkmlpt/index") is None
+    assert time.perf_counter() - t < 5  # a quadratic scan of these would take minutes
 
 
 def test_second_crawl_is_conditional_and_adds_nothing(tmp_path):
