@@ -11,7 +11,12 @@ crawler follows, breadth first and only within the site's allowed origins (`Site
 * links whose text (or ``title`` attribute) matches the site's ``report_patterns`` →
   candidate report pages, or attachments when the URL names one (.pdf, .docx, …);
 * on a report page, its attachments (by extension, or links labelled 附件) and further
-  report links (上一篇/下一篇 often are other years' reports).
+  report links (上一篇/下一篇 often are other years' reports);
+* what a CMS names only by script (`extractors.crawl.cms`): a TRS pager's pages, a Hanweb
+  column's record-proxy calls (POSTed as jpage does), a gkmlpt category's API pages, files
+  opened by onclick/javascript: or through download endpoints; and from a start page that
+  lists no report (a home page), its 政府信息公开 portal link. How much of each such column
+  was read against what its pager announces is `CrawlResult.columns` (`warnings` when short).
 
 A candidate page is a report page when its link text or its own title (<title>, the
 ArticleTitle meta or <h1>) matches, unless it looks like a sub-column listing (several
