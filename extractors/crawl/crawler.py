@@ -11,7 +11,12 @@ crawler follows, breadth first and only within the site's allowed origins (`Site
 * links whose text (or ``title`` attribute) matches the site's ``report_patterns`` →
   candidate report pages, or attachments when the URL names one (.pdf, .docx, …);
 * on a report page, its attachments (by extension, or links labelled 附件) and further
-  report links (上一篇/下一篇 often are other years' reports).
+  report links (上一篇/下一篇 often are other years' reports);
+* what a CMS names only by script (`extractors.crawl.cms`): a TRS pager's pages, a Hanweb
+  column's record-proxy calls (POSTed as jpage does), a gkmlpt category's API pages, files
+  opened by onclick/javascript: or through download endpoints; and from a start page that
+  lists no report (a home page), its 政府信息公开 portal link. How much of each such column
+  was read against what its pager announces is `CrawlResult.columns` (`warnings` when short).
 
 A candidate page is a report page when its link text or its own title (<title>, the
 ArticleTitle meta or <h1>) matches, unless it looks like a sub-column listing (several
@@ -44,24 +49,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 from urllib.robotparser import RobotFileParser
 
 import httpx
 
 from extractors.charset import decode_html
+from extractors.crawl.cms import (
+    GKMLPT_MAX_PAGES,
+    download_filename,
+    gkmlpt_answer,
+    jpage_requests,
+    request_key,
+)
 from extractors.crawl.fetch import HOST_THROTTLE, Fetcher, HostThrottle, Response, Retry, describe, new_client
 from extractors.crawl.pages import (
+    Link,
     Page,
     attachment_ext,
     content_disposition_filename,
     header_charset,
+    is_column_link,
     is_html,
     is_report_page,
     links_to_follow,
     parse_page,
+    parse_records,
+    portal_links,
     safe_filename,
 )
+from extractors.crawl.reach import ColumnReach, Reach
 from extractors.crawl.safety import (
     MAX_REDIRECTS,
     Deadline,
@@ -118,6 +135,14 @@ class CrawlResult:
     page_limit_reached: bool = False  # stopped at max_pages with URLs left to visit
     deadline_reached: bool = False  # stopped at max_site_seconds
     limits: list[str] = field(default_factory=list)  # one line per limit that stopped the crawl
+    columns: list[ColumnReach] = field(default_factory=list)  # CMS columns: pages announced vs read
+    reports: int = 0  # report pages reached (saved, unchanged or 304)
+    attachments: int = 0  # attachments fetched (saved, unchanged or 304)
+
+    @property
+    def warnings(self) -> list[str]:
+        """One line per CMS column read short of what its pager announces."""
+        return [w for c in self.columns if (w := c.warning)]
 
     @property
     def source_urls(self) -> dict[str, str]:
@@ -179,8 +204,16 @@ class RobotsDisallowed(FetchRefused):
 class _Item:
     url: str
     referrer: str | None
-    role: str  # "listing", "candidate" or "attachment"
+    role: str  # "listing", "candidate", "attachment" or "proxy" (a Hanweb column's record proxy)
     anchor_matched: bool = False
+    form: dict[str, str] | None = None  # POSTed (a proxy call), else a GET
+    column: str | None = None  # the column a proxy call reads records of
+    family: str = "hanweb"  # whose proxy: "hanweb" (jpage XML) or "gkmlpt" (its JSON API)
+    start: bool = False  # a start URL: a home page's portal links are followed from it
+
+    @property
+    def key(self) -> str:
+        return request_key(self.url, self.form)
 
 
 def _now() -> str:
@@ -222,6 +255,7 @@ class Crawler:
         self.robots: dict[str, _Robots] = {}
         self._manifest = None
         self.site_deadline = self._new_site_deadline()
+        self.reach = Reach()
 
     def _new_site_deadline(self) -> Deadline:
         """max_site_seconds from now (the crawl's start)."""
@@ -319,9 +353,9 @@ class Crawler:
         return max(self.site.delay_seconds, robots.crawl_delay(ROBOTS_AGENT) if robots else 0.0)
 
     def _get(self, url: str, headers: dict[str, str], cap: int, truncate: bool = False,
-             check_robots: bool = False) -> Response:
-        """GET with redirects (each hop re-checked), retries, the size cap and the download's
-        deadline (every hop and retry included; never past the site's)."""
+             check_robots: bool = False, form: dict[str, str] | None = None) -> Response:
+        """GET (or POST `form`) with redirects (each hop re-checked), retries, the size cap and
+        the download's deadline (every hop and retry included; never past the site's)."""
         deadline = earliest(self.site_deadline, Deadline.after(
             self.site.max_download_seconds,
             f"abandoned: the download took longer than max_download_seconds ({self.site.max_download_seconds:g} s)"))
@@ -329,10 +363,12 @@ class Crawler:
             self._check_url(url)
             if check_robots:
                 self._check_robots(url)
-            resp = self.fetcher.get(url, headers, cap, truncate, deadline, self._delay_for(url))
+            resp = self.fetcher.get(url, headers, cap, truncate, deadline, self._delay_for(url), form)
             nxt = redirect_target(url, resp.status, resp.headers.get("location"))
             if nxt is None:
                 return resp
+            if resp.status in (301, 302, 303):
+                form = None  # as browsers do, the next hop is a GET
             url = nxt
         raise FetchRefused(f"more than {MAX_REDIRECTS} redirects")
 
@@ -341,7 +377,7 @@ class Crawler:
     def run(self) -> CrawlResult:
         self.site_deadline = self._new_site_deadline()
         self.dir.mkdir(parents=True, exist_ok=True)
-        queue: deque[_Item] = deque(_Item(u, None, "listing") for u in self.site.start_urls)
+        queue: deque[_Item] = deque(_Item(u, None, "listing", start=True) for u in self.site.start_urls)
         seen = {u for u in self.site.start_urls}
         fetched = 0
         with open(self.dir / MANIFEST_NAME, "a", encoding="utf-8") as self._manifest:
@@ -352,12 +388,13 @@ class Crawler:
                         continue
                     fetched += 1
                     for nxt in outcome:
-                        if nxt.url not in seen and self._allowed(nxt.url):
-                            seen.add(nxt.url)
+                        if nxt.key not in seen and self._allowed(nxt.url):
+                            seen.add(nxt.key)
                             queue.append(nxt)
                 if self.result.deadline_reached and not self.result.limits:  # the last URL was cut
                     self._stop(fetched, 0)
             finally:
+                self.result.columns = self.reach.result()
                 self.result.requests = self.fetcher.requests
                 if self._own_client:
                     self.client.close()
@@ -400,7 +437,7 @@ class Crawler:
             return None
         requests_before, self.fetcher.responded = self.fetcher.requests, False
         try:
-            resp = self._get(item.url, headers, cap, check_robots=True)
+            resp = self._get(item.url, headers, cap, check_robots=True, form=item.form)
         except (FetchRefused, httpx.HTTPError, Retry, DownloadTooLarge, DeadlineExceeded) as exc:
             self._fetch_failed(item, base, exc)
             # Counts against max_pages only if a request was sent.
@@ -415,6 +452,8 @@ class Crawler:
             self._error(f"HTTP {resp.status}", **meta, kind=item.role)
             return []
         meta.update(sha256=hashlib.sha256(resp.body).hexdigest(), bytes=len(resp.body))
+        if item.role == "proxy":
+            return self._fetched_records(item, resp, meta)
         if is_html(ctype, resp.body, resp.url):
             return self._fetched_page(item, resp, meta, prior)
         return self._fetched_file(item, resp, meta, prior)
@@ -438,6 +477,7 @@ class Crawler:
                     last_modified=meta["last_modified"] or prior.get("last_modified"))
         self._record(**meta, kind=prior.get("kind") or item.role, sha256=prior["sha256"], path=prior["path"],
                      bytes=prior.get("bytes"), change="not_modified")
+        self._count(prior.get("kind") or item.role)
         if prior.get("kind") == "report":
             body = (self.raw / prior["path"]).read_bytes()
             return self._follow(parse_page(body, resp.url, None), item, is_report=True)
@@ -451,9 +491,67 @@ class Crawler:
         page = parse_page(resp.body, resp.url, header_charset(resp.headers))
         if item.role == "listing" or not is_report_page(page, self.site, item.anchor_matched):
             self._record(**meta, kind="listing")
-            return self._follow(page, item, is_report=False)
+            return self._follow(page, item, is_report=False) + self._cms_pages(page, item, resp.url)
         self._save(item, resp, ".html", "report", meta, prior)
-        return self._follow(page, item, is_report=True)
+        more = [_Item(u, item.url, "candidate", True) for u in page.trs.urls() if u != resp.url] if page.trs else []
+        return self._follow(page, item, is_report=True) + more  # a paged article: its other pages
+
+    def _cms_pages(self, page: Page, item: _Item, url: str) -> list[_Item]:
+        """A listing's further pages that only its CMS script names: a TRS pager's pages, a
+        Hanweb column's proxy calls; from a home page, its 政府信息公开 portal."""
+        out: list[_Item] = []
+        if page.trs is not None:
+            self.reach.trs(page.trs, url)
+            out += [_Item(u, item.url, "listing") for u in page.trs.urls() if u != url]
+        else:
+            self.reach.page_read(url)
+        if page.jpage is not None and self.reach.hanweb(page.jpage):
+            out += [_Item(u, item.url, "proxy", form=form, column=page.jpage.column)
+                    for u, form in jpage_requests(page.jpage)]
+        if page.gkmlpt is not None:
+            g = page.gkmlpt
+            out += [_Item(g.request(cid, 1), item.url, "proxy", family="gkmlpt", column=f"{g.api}{cid}?sid={g.sid}")
+                    for cid, name in g.categories if is_column_link(name) or self.site.matches(name)]
+        if item.start and not out and not any(self.site.matches(lk.text or lk.title) for lk in page.links):
+            out += [_Item(u, item.url, "listing") for u in portal_links(page)]  # a home page: find the portal
+        return out
+
+    def _fetched_records(self, item: _Item, resp: Response, meta: dict) -> list[_Item]:
+        """A Hanweb proxy answer: its records are a listing page's links."""
+        if item.family == "gkmlpt":
+            return self._fetched_api(item, resp, meta)
+        n, links = parse_records(resp.body, resp.url, header_charset(resp.headers))
+        self._record(**meta, kind="listing")
+        self.reach.records(item.column, n)
+        return self._follow(Page("", links, False), item, is_report=False)
+
+    def _fetched_api(self, item: _Item, resp: Response, meta: dict) -> list[_Item]:
+        """A gkmlpt API answer: its articles (and their attachments) are a listing's links;
+        page 1 says how many pages the category has, and they are asked for in turn."""
+        answer = gkmlpt_answer(resp.body, resp.url)
+        self._record(**meta, kind="listing")
+        page = dict(parse_qsl(urlsplit(item.url).query)).get("page")
+        out: list[_Item] = []
+        announced = None
+        if page == "1" and answer.post_count is not None:
+            per = max(1, len(answer.articles))
+            announced = min(GKMLPT_MAX_PAGES, -(-answer.post_count // per)) if answer.articles else 0
+            base = item.url.split("?", 1)[0]
+            sid = dict(parse_qsl(urlsplit(item.url).query)).get("sid", "")
+            out += [_Item(f"{base}?{urlencode({'page': n, 'sid': sid})}", item.referrer, "proxy", family="gkmlpt",
+                          column=item.column) for n in range(2, announced + 1)]
+        self.reach.api_page(item.column or item.url, item.url, announced)
+        links = [Link(url, title) for url, title, _ in answer.articles]
+        for _url, title, files in answer.articles:
+            if self.site.matches(title):  # a report's attachments, named by the API itself
+                out += [_Item(f, item.url, "attachment", anchor_matched=True) for f in files]
+        return out + self._follow(Page("", links, False), item, is_report=False)
+
+    def _count(self, kind: str) -> None:
+        if kind == "report":
+            self.result.reports += 1
+        elif kind == "attachment":
+            self.result.attachments += 1
 
     def _fetched_file(self, item: _Item, resp: Response, meta: dict, prior: dict | None) -> list[_Item]:
         """A download: saved when it is in a report format."""
@@ -471,6 +569,7 @@ class Crawler:
 
     def _save(self, item: _Item, resp: Response, ext: str, kind: str, meta: dict, prior: dict | None) -> None:
         body, sha = resp.body, meta["sha256"]
+        self._count(kind)
         if prior and prior["sha256"] == sha:
             self.result.unchanged += 1
             self._record(**meta, kind=kind, path=prior["path"], change="unchanged")
@@ -478,7 +577,8 @@ class Crawler:
         if prior and prior["path"].endswith(ext):
             rel = prior["path"]
         else:
-            proposed = content_disposition_filename(resp.headers.get("content-disposition"))
+            proposed = content_disposition_filename(resp.headers.get("content-disposition")) or \
+                download_filename(item.url)
             rel = f"{self.site.name}/{safe_filename(item.url, proposed, ext)}"
         target = self.raw / rel
         # Defence in depth: the name is sanitised, but never write outside the site folder.

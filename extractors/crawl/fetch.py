@@ -278,15 +278,16 @@ class Fetcher:
         self.responded = False
 
     def get(self, url: str, headers: dict[str, str], cap: int, truncate: bool, deadline: Deadline,
-            delay: float) -> Response:
-        """GET `url` (no redirects followed), retrying as the site says, ended by `deadline`."""
+            delay: float, form: dict[str, str] | None = None) -> Response:
+        """GET `url` (POST `form` when given, as a CMS's list script does; no redirects
+        followed), retrying as the site says, ended by `deadline`."""
         attempts = max(1, self.retries)
         for attempt in range(1, attempts + 1):
             deadline.check()
             try:
                 with self.throttle.slot(host_of(url), delay, deadline), Watchdog(deadline) as dog:
                     try:
-                        return self._attempt(url, headers, cap, truncate, deadline, dog, attempt < attempts)
+                        return self._attempt(url, headers, cap, truncate, deadline, dog, attempt < attempts, form)
                     except httpx.HTTPError:
                         if dog.fired or deadline.left() <= 0:
                             raise deadline.exceeded() from None
@@ -301,11 +302,12 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def _attempt(self, url: str, headers: dict[str, str], cap: int, truncate: bool, deadline: Deadline,
-                 dog: Watchdog, may_retry: bool) -> Response:
+                 dog: Watchdog, may_retry: bool, form: dict[str, str] | None = None) -> Response:
         self.requests += 1
         timeout = httpx.Timeout(min(self.timeout, max(deadline.left(), MIN_TIMEOUT_SECONDS)))
         headers = {"Accept-Encoding": ACCEPT_ENCODING, **headers}
-        with self.client.stream("GET", url, headers=headers, timeout=timeout, extensions={"trace": dog.trace}) as r:
+        with self.client.stream("POST" if form is not None else "GET", url, headers=headers, data=form,
+                                timeout=timeout, extensions={"trace": dog.trace}) as r:
             dog.watch(r.extensions.get("network_stream"))
             self.responded = True
             if r.status_code >= 500 or r.status_code == 429:

@@ -20,6 +20,18 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from extractors.charset import decode_html
+from extractors.crawl.cms import (
+    Gkmlpt,
+    JPage,
+    TrsPager,
+    datastore_records,
+    download_filename,
+    gkmlpt,
+    is_download_endpoint,
+    jpage,
+    script_target,
+    trs_pager,
+)
 from extractors.crawl.safety import SCHEMES
 from extractors.crawl.sources import Site, squash
 
@@ -57,6 +69,11 @@ URL_HASH_CHARS = 10
 # Schemes of hrefs that never lead to a document.
 SKIPPED_HREFS = ("javascript:", "mailto:", "tel:", "#", "data:")
 EMBEDDING_TAGS = ("iframe", "embed", "object")
+# Link texts of an annual-report column (the portal's menu entry), matched whole with
+# whitespace removed: 政府信息公开年报, 政府信息公开工作年度报告, 年度报告, 年报专栏, ….
+COLUMN_LINK_RE = re.compile(r"(?:(?:政府|政务|政務)?(?:信息)?公[开開](?:工作)?)?(?:年度[报報]告|年[报報])(?:专栏|專欄)?")
+# Link texts of a site's 政府信息公开 portal on its home page, matched whole.
+PORTAL_LINK_RE = re.compile(r"(?:政府|政务|政務)?(?:信息)?公[开開](?:专栏|專欄|平台|目录|目錄)?")
 
 
 @dataclass
@@ -72,6 +89,9 @@ class Page:
     title: str
     links: list[Link]
     has_table: bool
+    trs: TrsPager | None = None  # a TRS column's script pager
+    jpage: JPage | None = None  # a Hanweb column's datastore and proxy
+    gkmlpt: Gkmlpt | None = None  # a gkmlpt platform page (its category tree)
 
 
 # ---------------------------------------------------------------- parsing
@@ -86,9 +106,32 @@ def parse_page(data: bytes, url: str, header_charset: str | None = None) -> Page
     except (etree.ParserError, ValueError):
         return Page("", [], False)
     titles = _titles(doc)
-    links = _links(doc, _base_url(doc, url))
+    base = _base_url(doc, url)
+    links = _links(doc, base)
+    column = jpage(text, url)
+    if column is not None:
+        links += record_links(column.records, base)
     has_table = next(doc.iter("table"), None) is not None
-    return Page(" | ".join(t.strip() for t in titles if t and t.strip()), links, has_table)
+    return Page(" | ".join(t.strip() for t in titles if t and t.strip()), links, has_table,
+                trs=trs_pager(text, url), jpage=column, gkmlpt=gkmlpt(text, url))
+
+
+def record_links(records: list[str], base: str) -> list[Link]:
+    """The links of a Hanweb datastore's records (HTML fragments), absolute against `base`."""
+    links: list[Link] = []
+    for fragment in records:
+        try:
+            doc = lxml_html.document_fromstring(f"<html><body>{fragment}</body></html>")
+        except (etree.ParserError, ValueError):
+            continue
+        links += _links(doc, base)
+    return links
+
+
+def parse_records(data: bytes, url: str, header_charset: str | None = None) -> tuple[int, list[Link]]:
+    """The number of records of a Hanweb proxy answer (XML holding a datastore) and their links."""
+    records = datastore_records(decode_html(data, header_charset))
+    return len(records), record_links(records, url)
 
 
 def _base_url(doc, url: str) -> str:
@@ -115,6 +158,8 @@ def _links(doc, base: str) -> list[Link]:
     for el in doc.iter("a", "area", *EMBEDDING_TAGS):
         href = el.get("data") if el.tag == "object" else el.get("src") if el.tag in ("iframe", "embed") \
             else el.get("href")
+        if el.tag == "a" and (el.get("onclick") or (href or "").strip().lower().startswith("javascript:")):
+            href = script_target(href, el.get("onclick")) or href  # the file or page the script opens
         if not href:
             continue
         href = href.strip()
@@ -164,7 +209,7 @@ def is_html(ctype: str | None, body: bytes, url: str) -> bool:
 def attachment_ext(headers, url: str, body: bytes) -> str | None:
     """The saved extension of a download: its name's, else its Content-Type's, else its magic."""
     proposed = content_disposition_filename(headers.get("content-disposition"))
-    for name in (proposed, unquote(urlsplit(url).path)):
+    for name in (proposed, unquote(urlsplit(url).path), download_filename(url)):
         if name:
             ext = PurePosixPath(name.replace("\\", "/")).suffix.lower()
             if ext in ATTACHMENT_EXTENSIONS:
@@ -193,7 +238,7 @@ def is_pagination(label: str, url: str, here_dir: str) -> bool:
 
 def is_attachment_link(link: Link, on_report: bool) -> bool:
     """A link to a file by its URL or label; on a report page also 附件/下载/全文/原文 links."""
-    if url_ext(link.url) in ATTACHMENT_EXTENSIONS:
+    if url_ext(link.url) in ATTACHMENT_EXTENSIONS or is_download_endpoint(link.url):
         return True
     text = (link.text or link.title).lower()
     if any(text.endswith(e) for e in ATTACHMENT_EXTENSIONS):
@@ -204,8 +249,10 @@ def is_attachment_link(link: Link, on_report: bool) -> bool:
 def is_report_page(page: Page, site: Site, anchor_matched: bool) -> bool:
     """A report page: its link text or title names a report, and it is not a sub-listing
     (several report links with neither a table nor an attachment)."""
-    if not (anchor_matched or site.matches(page.title)):
-        return False
+    if not (anchor_matched or site.matches(page.title)) or page.jpage or page.gkmlpt:
+        return False  # a datastore or a catalogue makes it a column's listing
+    if page.trs and not page.has_table:
+        return False  # a pager without a table: a column's listing (a paged article has its table)
     report_links = sum(1 for lk in page.links if site.matches(lk.text or lk.title))
     attachments = any(is_attachment_link(lk, False) for lk in page.links)
     return page.has_table or attachments or report_links < LISTING_MIN_REPORT_LINKS
@@ -224,9 +271,24 @@ def links_to_follow(page: Page, site: Site, page_url: str, is_report: bool) -> l
         elif matched:
             role = "attachment" if is_attachment_link(lk, False) else "candidate"
             out.append((lk.url, role, True))
-        elif not is_report and is_pagination(label, lk.url, here_dir):
+        elif not is_report and (is_pagination(label, lk.url, here_dir) or is_column_link(label)):
             out.append((lk.url, "listing", False))
     return out
+
+
+def is_column_link(label: str) -> bool:
+    """A link to an annual-report column by its menu text (年度报告, 政府信息公开年报, …)."""
+    return bool(COLUMN_LINK_RE.fullmatch(squash(label)))
+
+
+def is_portal_link(label: str) -> bool:
+    """A home page's link to the site's 政府信息公开 portal by its menu text."""
+    return bool(PORTAL_LINK_RE.fullmatch(squash(label)))
+
+
+def portal_links(page: Page) -> list[str]:
+    """The URLs of a home page's 政府信息公开 portal links."""
+    return [lk.url for lk in page.links if is_portal_link(lk.text or lk.title)]
 
 
 # ---------------------------------------------------------------- saved names
