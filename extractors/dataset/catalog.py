@@ -1,0 +1,125 @@
+"""The catalogue of a version: which segments make up the dataset.
+
+A segment is the reports of one partition (year, template) written together, in three
+immutable Parquet files (its reports, their values, their findings), so that every value
+and finding of a report sits in the segment that holds its report row. A version's
+catalogue (`Manifest`) lists its segments and the parts of the file index; a commit
+publishes a new catalogue that keeps the untouched segments, drops those it replaced and
+adds the new ones, so it writes what it adds, whatever the dataset holds.
+
+File names inside a table's folder:
+
+    reports.parquet/year-2022-template-gb2021/<segment>.parquet   reports carry year and
+                                                                   template as columns
+    values.parquet/year=2022/template=gb2021/<segment>.parquet     values and findings as
+    findings.parquet/year=2022/template=gb2021/<segment>.parquet   hive partitions
+
+Values and findings have no year or template column of their own; their hive folders
+give them one in pandas, polars, DuckDB and pyarrow, and let those readers skip every
+file outside a year or template filter. Reports hold both as columns (a hive folder of the
+same name would clash with them in pyarrow), and each reports file holds one year and one
+template, so the Parquet statistics skip files the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+
+from schemas import FINDINGS, REPORTS, VALUES
+
+TABLE_NAMES = ("reports", "values", "findings")
+SCHEMAS = {"reports": REPORTS, "values": VALUES, "findings": FINDINGS}
+# The folder of each table, as readers name it.
+FOLDERS = {name: f"{name}.parquet" for name in TABLE_NAMES}
+# Where every version's data files live; a version folder (local) links to them.
+DATA = "_data"
+INDEX_PARTS = "_files"
+# Hive's name for a null partition value (pyarrow, DuckDB and polars read it as null).
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+MANIFEST_FORMAT = 1
+
+
+def schema_fingerprint() -> str:
+    """Changes whenever a table's columns change: segments of another fingerprint are
+    rewritten in today's schema by the next commit."""
+    text = "\n".join(f"{n}:{SCHEMAS[n]}" for n in TABLE_NAMES)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def partition_of(year, template) -> tuple[int | None, str | None]:
+    return (int(year) if year is not None else None, template or None)
+
+
+def partition_folder(table: str, partition: tuple[int | None, str | None]) -> str:
+    year, template = partition
+    y = NULL_PARTITION if year is None else str(year)
+    t = NULL_PARTITION if template is None else template
+    if table == "reports":
+        return f"year-{y}-template-{t}"
+    return f"year={y}/template={t}"
+
+
+def new_segment_id() -> str:
+    """Sortable by creation time, unique across writers and machines."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:10]}"
+
+
+@dataclass
+class Segment:
+    id: str
+    year: int | None
+    template: str | None
+    reports: int
+    values: int
+    findings: int
+
+    @property
+    def partition(self) -> tuple[int | None, str | None]:
+        return (self.year, self.template)
+
+    def file(self, table: str) -> str:
+        """The segment's file of `table`, relative to a table-holding root."""
+        return f"{FOLDERS[table]}/{partition_folder(table, self.partition)}/{self.id}.parquet"
+
+    def data_file(self, table: str) -> str:
+        return f"{DATA}/{self.file(table)}"
+
+
+@dataclass
+class Manifest:
+    version: int
+    segments: list[Segment] = field(default_factory=list)
+    index_parts: list[str] = field(default_factory=list)  # file-index parts, oldest first
+    parent: int | None = None
+    created_at: float = 0.0
+    schema: str = ""
+
+    def to_json(self) -> bytes:
+        data = asdict(self)
+        data["format"] = MANIFEST_FORMAT
+        return json.dumps(data, ensure_ascii=False, indent=0).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Manifest:
+        data = json.loads(raw)
+        data.pop("format", None)
+        data["segments"] = [Segment(**s) for s in data["segments"]]
+        return cls(**data)
+
+    def totals(self) -> dict[str, int]:
+        return {t: sum(getattr(s, t) for s in self.segments) for t in TABLE_NAMES}
+
+    def files(self, table: str) -> list[str]:
+        """The data files of `table` in this version, relative to the dataset root."""
+        return [s.data_file(table) for s in self.segments]
+
+    def all_files(self) -> set[str]:
+        return {f for t in TABLE_NAMES for f in self.files(t)} | set(self.index_parts)
+
+
+def index_part_name() -> str:
+    return f"{DATA}/{INDEX_PARTS}/{new_segment_id()}.parquet"
