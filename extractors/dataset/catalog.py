@@ -15,8 +15,9 @@ File names inside a table's folder:
     findings.parquet/year=2022/template=gb2021/<segment>.parquet   hive partitions
 
 Values and findings have no year or template column of their own; their hive folders
-give them one in pandas, polars, DuckDB and pyarrow, and let those readers skip every
-file outside a year or template filter. Reports hold both as columns (a hive folder of the
+give them one in pandas, polars, DuckDB and pyarrow (year 0 and template `unknown` where
+the report's are null), and let those readers skip every file outside a year or template
+filter. Reports hold both as columns (a hive folder of the
 same name would clash with them in pyarrow), and each reports file holds one year and one
 template, so the Parquet statistics skip files the same way.
 """
@@ -38,8 +39,12 @@ FOLDERS = {name: f"{name}.parquet" for name in TABLE_NAMES}
 # Where every version's data files live; a version folder (local) links to them.
 DATA = "_data"
 INDEX_PARTS = "_files"
-# Hive's name for a null partition value (pyarrow, DuckDB and polars read it as null).
-NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# The partition folders of a report whose year or template is unknown (reports.year or
+# .template null). Not hive's null marker: pandas cannot yet read a hive partition column
+# holding nulls ("Cannot yet unify dictionaries with nulls", pyarrow 26), and a word in an
+# integer column would make DuckDB's `year = 2022` fail; no report is of year 0.
+UNKNOWN_YEAR = 0
+UNKNOWN_TEMPLATE = "unknown"
 MANIFEST_FORMAT = 1
 
 
@@ -56,8 +61,8 @@ def partition_of(year, template) -> tuple[int | None, str | None]:
 
 def partition_folder(table: str, partition: tuple[int | None, str | None]) -> str:
     year, template = partition
-    y = NULL_PARTITION if year is None else str(year)
-    t = NULL_PARTITION if template is None else template
+    y = UNKNOWN_YEAR if year is None else year
+    t = UNKNOWN_TEMPLATE if template is None else template
     if table == "reports":
         return f"year-{y}-template-{t}"
     return f"year={y}/template={t}"

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from extractors.dataset import layout
 from extractors.dataset.catalog import SCHEMAS, Manifest
@@ -89,7 +88,6 @@ def query_findings(out: Path, report: str | None = None, check: str | None = Non
     (e.g. 'applications.'). Raises FileNotFoundError when the dataset is missing and
     UnknownCheck when no check has the id `check`.
     """
-    import pandas as pd
 
     man = version(out)
     if man is None:
