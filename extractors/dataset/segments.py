@@ -73,10 +73,12 @@ def write_segments(storage, reports: pa.Table, values: pa.Table, findings: pa.Ta
     return segments
 
 
-def write_segment(storage, partition: tuple, tables: dict[str, pa.Table]) -> Segment:
+def write_segment(storage, partition: tuple, tables: dict[str, pa.Table], presorted: bool = False) -> Segment:
+    """One new segment of these rows (sorted as segments keep them, unless `presorted`)."""
     seg = Segment(new_segment_id(), partition[0], partition[1], *(tables[t].num_rows for t in TABLE_NAMES))
     for name in TABLE_NAMES:
-        t = _sorted(name, conform(tables[name], SCHEMAS[name]))
+        t = conform(tables[name], SCHEMAS[name])
+        t = t if presorted else _sorted(name, t)
         options = {"row_group_size": VALUES_ROW_GROUP} if name == "values" else {}
         storage.write_table(seg.data_file(name), t, **options)
     return seg
@@ -101,7 +103,7 @@ def rewrite(storage, seg: Segment, drop: set[str], path_updates: dict[str, list[
         tables["reports"] = _update_paths(tables["reports"], path_updates)
     if tables["reports"].num_rows == 0:
         return None
-    return write_segment(storage, seg.partition, tables)
+    return write_segment(storage, seg.partition, tables, presorted=True)  # filtering keeps the order
 
 
 def _update_paths(t: pa.Table, updates: dict[str, list[str]]) -> pa.Table:
