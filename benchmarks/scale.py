@@ -35,7 +35,7 @@ from benchmarks.scale_data import (
 )
 from extractors.dataset import layout
 from extractors.dataset.catalog import Manifest, Segment, new_segment_id, schema_fingerprint
-from extractors.dataset.segments import SEGMENT_REPORTS, VALUES_ROW_GROUP
+from extractors.dataset.segments import SEGMENT_REPORTS, VALUES_ROW_GROUP, key_table
 from extractors.dataset.storage import Storage
 from extractors.records import DocResult
 
@@ -62,6 +62,9 @@ def build(out: Path, n_reports: int, seed: int = 1) -> Manifest:
             for name, t in tables.items():
                 options = {"row_group_size": VALUES_ROW_GROUP} if name == "values" else {}
                 storage.write_table(seg.data_file(name), t, **options)
+            keys = key_table(tables["reports"])
+            seg.keys = keys.num_rows
+            storage.write_table(seg.keys_file(), keys)
             segs.append(seg)
             print(f"  built {lo + len(idx):,} reports", file=sys.stderr, flush=True)
         start += count

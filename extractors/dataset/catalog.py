@@ -39,6 +39,7 @@ FOLDERS = {name: f"{name}.parquet" for name in TABLE_NAMES}
 # Where every version's data files live; a version folder (local) links to them.
 DATA = "_data"
 INDEX_PARTS = "_files"
+KEYS = "_keys"
 # The partition folders of a report whose year or template is unknown (reports.year or
 # .template null). Not hive's null marker: pandas cannot yet read a hive partition column
 # holding nulls ("Cannot yet unify dictionaries with nulls", pyarrow 26), and a word in an
@@ -81,6 +82,7 @@ class Segment:
     reports: int
     values: int
     findings: int
+    keys: int = 0  # rows of its key file (one per report and one per path)
 
     @property
     def partition(self) -> tuple[int | None, str | None]:
@@ -92,6 +94,12 @@ class Segment:
 
     def data_file(self, table: str) -> str:
         return f"{DATA}/{self.file(table)}"
+
+    def keys_file(self) -> str:
+        """The segment's key file: 64-bit hashes of its report ids and paths (`key_of`)
+        with the report's row, so a commit finds the few stored reports it concerns
+        without reading every report id."""
+        return f"{DATA}/{KEYS}/{self.id}.parquet"
 
 
 @dataclass
@@ -123,7 +131,18 @@ class Manifest:
         return [s.data_file(table) for s in self.segments]
 
     def all_files(self) -> set[str]:
-        return {f for t in TABLE_NAMES for f in self.files(t)} | set(self.index_parts)
+        return ({f for t in TABLE_NAMES for f in self.files(t)} | {s.keys_file() for s in self.segments}
+                | set(self.index_parts))
+
+
+# Kinds of row in a key file.
+ID_KEY, PATH_KEY = 0, 1
+
+
+def key_of(text: str) -> int:
+    """A 64-bit hash of a report id or path (blake2b): equal texts, equal keys; a match is
+    confirmed on the text itself, so a collision costs a read, never a wrong answer."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
 
 
 def index_part_name() -> str:

@@ -64,10 +64,12 @@ class FileIndex:
         return cls({p: (s, m, c, r) for p, s, m, c, r in zip(
             cols["path"], cols["size"], cols["mtime_ns"], cols["ctime_ns"], cols["report_id"], strict=True)})
 
-    def lookup(self, key: bytes, st: os.stat_result) -> str | None:
-        """The stored report_id of this file if it is unchanged since it was hashed."""
+    def lookup(self, key: bytes, st: os.stat_result | tuple[int, int, int]) -> str | None:
+        """The stored report_id of this file if it is unchanged since it was hashed (`st`:
+        its stat, or the stamp of a remote object)."""
         entry = self.entries.get(key)
-        return entry[3] if entry is not None and entry[:3] == stamp(st) else None
+        figures = st if isinstance(st, tuple) else stamp(st)
+        return entry[3] if entry is not None and entry[:3] == figures else None
 
     def merged(self, seen: dict[bytes, tuple[int, int, int, str]], keep_ids: set[str]) -> FileIndex:
         """This run's files over the stored ones; stored entries for files not seen this run

@@ -12,7 +12,16 @@ from collections import defaultdict
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from extractors.dataset.catalog import SCHEMAS, TABLE_NAMES, Segment, new_segment_id, partition_of
+from extractors.dataset.catalog import (
+    ID_KEY,
+    PATH_KEY,
+    SCHEMAS,
+    TABLE_NAMES,
+    Segment,
+    key_of,
+    new_segment_id,
+    partition_of,
+)
 
 # Reports per segment at most. A replacement rewrites the segments holding the reports it
 # replaces, so this bounds its cost: 10,000 reports are ~2 million value rows (the
@@ -81,7 +90,31 @@ def write_segment(storage, partition: tuple, tables: dict[str, pa.Table], presor
         t = t if presorted else _sorted(name, t)
         options = {"row_group_size": VALUES_ROW_GROUP} if name == "values" else {}
         storage.write_table(seg.data_file(name), t, **options)
+        if name == "reports":
+            keys = key_table(t)
+            seg.keys = keys.num_rows
+            storage.write_table(seg.keys_file(), keys)
     return seg
+
+
+KEY_SCHEMA = pa.schema([pa.field("kind", pa.uint8()), pa.field("key", pa.uint64()), pa.field("row", pa.int32())])
+
+
+def key_table(reports: pa.Table) -> pa.Table:
+    """The key file of a segment's reports (in their order in its file): a row per report
+    id and per path, with the report's row number."""
+    kinds, keys, rows = [], [], []
+    for i, (rid, paths) in enumerate(zip(reports.column("report_id").to_pylist(),
+                                         reports.column("source_paths").to_pylist(), strict=True)):
+        kinds.append(ID_KEY)
+        keys.append(key_of(rid))
+        rows.append(i)
+        for p in paths or []:
+            kinds.append(PATH_KEY)
+            keys.append(key_of(p))
+            rows.append(i)
+    return pa.table([pa.array(kinds, pa.uint8()), pa.array(keys, pa.uint64()), pa.array(rows, pa.int32())],
+                    schema=KEY_SCHEMA)
 
 
 def read_segment(storage, seg: Segment) -> dict[str, pa.Table]:

@@ -42,9 +42,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.dataset import layout, segments
-from extractors.dataset.catalog import Manifest, index_part_name, schema_fingerprint
+from extractors.dataset.catalog import ID_KEY, PATH_KEY, Manifest, index_part_name, key_of, schema_fingerprint
 from extractors.dataset.identity import FileIndex, file_key, stamp
 from extractors.dataset.lock import LOCK, DatasetLocked, WriterLock
+from extractors.dataset.remote import relative, url_sha256, url_stamp
 from extractors.dataset.segments import conform
 from extractors.dataset.storage import Storage, filesystem, is_url
 from extractors.discover import HASH_CHUNK, UNREADABLE, file_sha256, source_name
@@ -160,26 +161,32 @@ class DatasetStore:
 
     def _stored(self, man: Manifest | None, ids: set[str], paths: set[str]) -> list[dict]:
         """The stored reports whose id is in `ids` or that hold a path in `paths`: their
-        report_id, paths, source_url, extractor_version and segment (one columnar pass over
-        the reports files: no row is turned into Python unless it matches)."""
+        report_id, paths, source_url, extractor_version and segment. The segments' key
+        files (64-bit hashes, `catalog.key_of`) say which reports files to open; only
+        those are read, and only rows whose id or path really matches are kept."""
         if man is None or not man.segments or not (ids or paths):
             return []
-        t = self.storage.read_table(man.files("reports"),
-                                    columns=["report_id", "source_paths", "source_url", "extractor_version"])
-        mask = pc.is_in(t.column("report_id"), value_set=pa.array(sorted(ids), pa.string()))
-        hits = set(np.flatnonzero(mask.to_numpy(zero_copy_only=False)).tolist())
+        keys = self.storage.read_table([s.keys_file() for s in man.segments])
+        owner = np.repeat(np.arange(len(man.segments)), [s.keys for s in man.segments])
+        kind, key = keys.column("kind").to_numpy(), keys.column("key").to_numpy()
+        mask = (kind == ID_KEY) & np.isin(key, np.array([key_of(i) for i in ids], np.uint64))
         if paths:
-            lists = t.column("source_paths").combine_chunks()
-            flat = pc.list_flatten(lists)
-            parents = pc.list_parent_indices(lists).to_numpy()
-            on_path = pc.is_in(flat, value_set=pa.array(sorted(paths), pa.string())).to_numpy(zero_copy_only=False)
-            hits |= set(parents[on_path].tolist())
-        owner = np.repeat(np.arange(len(man.segments)), [s.reports for s in man.segments])
-        rows = sorted(hits)
-        found = t.take(pa.array(rows, pa.int64())).to_pylist()
-        return [{"report_id": r["report_id"], "paths": list(r["source_paths"] or []), "source_url": r["source_url"],
-                 "version": r["extractor_version"], "segment": man.segments[owner[i]].id}
-                for i, r in zip(rows, found, strict=True)]
+            mask |= (kind == PATH_KEY) & np.isin(key, np.array([key_of(p) for p in paths], np.uint64))
+        rows = keys.column("row").to_numpy()
+        wanted: dict[int, set[int]] = {}
+        for seg_i, row in zip(owner[mask].tolist(), rows[mask].tolist(), strict=True):
+            wanted.setdefault(seg_i, set()).add(row)
+        found = []
+        for seg_i, seg_rows in sorted(wanted.items()):
+            seg = man.segments[seg_i]
+            t = self.storage.read_table([seg.data_file("reports")],
+                                        columns=["report_id", "source_paths", "source_url", "extractor_version"])
+            for r in t.take(pa.array(sorted(seg_rows), pa.int64())).to_pylist():
+                mine = list(r["source_paths"] or [])
+                if r["report_id"] in ids or paths.intersection(mine):
+                    found.append({"report_id": r["report_id"], "paths": mine, "source_url": r["source_url"],
+                                  "version": r["extractor_version"], "segment": seg.id})
+        return found
 
     def index(self) -> dict[str, dict]:
         """report_id → {version, paths, source_url} of every stored report."""
@@ -196,7 +203,7 @@ class DatasetStore:
         man = self.manifest()
         return FileIndex() if man is None else FileIndex.read_parts(self.storage, man.index_parts)
 
-    def plan(self, files: list[Path], root: Path, force: bool = False) -> Plan:
+    def plan(self, files: list[Path] | list[str], root: Path | str, force: bool = False) -> Plan:
         """Identify the inputs (hashing only files the index does not know unchanged, and
         every file if forced); keep one path per report_id that is not stored yet (or all,
         if forced). Files that cannot be read are listed in `Plan.unreadable`."""
@@ -204,13 +211,14 @@ class DatasetStore:
         plan = Plan()
         ids: list[tuple[Path, str]] = []
         for f in files:
-            rel = source_name(f, root)[0]
-            key = file_key(f)
+            remote_file = is_url(f)
+            rel = relative(str(f), str(root)) if remote_file else source_name(f, root)[0]
+            key = str(f).encode() if remote_file else file_key(f)
             try:
-                st = os.stat(f)
-                rid = stored.lookup(key, st)
+                figures = url_stamp(str(f)) if remote_file else stamp(os.stat(f))
+                rid = stored.lookup(key, figures)
                 if rid is None:
-                    rid = file_sha256(f)
+                    rid = url_sha256(str(f)) if remote_file else file_sha256(f)
                     plan.hashed += 1
                     self._hashed.add(key)
                 else:
@@ -218,7 +226,7 @@ class DatasetStore:
             except OSError as exc:
                 plan.unreadable.append((rel, f"{UNREADABLE}: {exc.strerror or exc}"))
                 continue
-            plan.stamps[key] = (*stamp(st), rid)
+            plan.stamps[key] = (*figures, rid)
             plan.path_ids[rel] = rid
             ids.append((f, rid))
         known = {} if force else {r["report_id"]: r["version"] for r in
@@ -283,7 +291,7 @@ class DatasetStore:
         if compact:
             kept = self._compacted(kept)
         parts = self._index_parts(man, new_stamps)
-        n = layout.next_number(self.storage)
+        n = self._next(man)
         manifest = Manifest(n, kept, parts, man.version if man else None, time.time(), schema_fingerprint())
         if not layout.publish(self.storage, manifest):
             raise DatasetLocked(f"{self.out}: another writer published version {n} first; nothing was committed")
@@ -302,11 +310,18 @@ class DatasetStore:
         if len(merged) == len(man.segments):
             return len(man.segments), len(merged)
         parts = self._index_parts(man, {}, force=True)
-        manifest = Manifest(layout.next_number(self.storage), merged, parts, man.version, time.time(),
-                            man.schema)
+        manifest = Manifest(self._next(man), merged, parts, man.version, time.time(), man.schema)
         if not layout.publish(self.storage, manifest):
             raise DatasetLocked(f"{self.out}: another writer published version {manifest.version} first")
         return len(man.segments), len(merged)
+
+    def _next(self, man: Manifest | None) -> int:
+        """The number of the version a commit on `man` publishes: on object storage the one
+        after it, so that a writer who published in between makes this commit fail rather
+        than silently drop its changes; locally (under the lock) after every folder."""
+        if self.storage.local:
+            return layout.next_number(self.storage)
+        return (man.version if man else 0) + 1
 
     def _compacted(self, segs: list, full: bool = False) -> list:
         for group in segments.compaction_groups(segs, full):
