@@ -47,5 +47,5 @@ def extract_paths(paths: list[str], root: str, staging: str, settings: Settings 
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
-    part = write_part(results, Path(staging))
+    part = write_part(results, staging)
     return Batch([r.report for r in results], str(part) if part else None, time.perf_counter() - start)
