@@ -160,7 +160,9 @@ def publish(storage: Storage, manifest: Manifest) -> bool:
         os.fsync(f.fileno())
     step(f"write {MANIFEST}")
     _fsync_tree(folder)
-    _fsync_tree(out / DATA)
+    for d in sorted(storage.written_dirs, key=lambda p: -len(p.parts)):  # the new files' folders, deepest first
+        fsync_path(d)
+    storage.written_dirs.clear()
     fsync_path(folder.parent)
     _link_tables(out, only_missing=True)
     _symlink_atomically(f"{VERSIONS}/{folder.name}", out / CURRENT)
@@ -179,7 +181,8 @@ def fsync_path(path: Path) -> None:
 
 
 def _fsync_tree(folder: Path) -> None:
-    """fsync every folder under `folder` (the files were fsynced as they were written)."""
+    """fsync every folder under `folder`, itself included (the files were fsynced as they
+    were written)."""
     if not folder.is_dir():
         return
     for dirpath, _dirs, _files in os.walk(folder):

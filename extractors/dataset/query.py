@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from extractors.dataset import layout
 from extractors.dataset.catalog import SCHEMAS, Manifest
@@ -74,10 +75,21 @@ def read_table(out: Path | str, name: str, number: int | None = None) -> pa.Tabl
     one version (the current one by default); None if absent."""
     man = version(out, number)
     if man is None:
-        return None
+        return _legacy_table(out, name) if number is None else None
     storage = Storage(out)
     parts = [conform(storage.read_table([f]), SCHEMAS[name]) for f in man.files(name)]
     return pa.concat_tables(parts) if parts else SCHEMAS[name].empty_table()
+
+
+def _legacy_table(out, name: str) -> pa.Table | None:
+    """Table `name` of a folder an earlier layout wrote (three plain files) that no writer
+    has converted yet."""
+    storage = Storage(out)
+    folder = layout.snapshot(storage.root) if storage.local else None
+    path = None if folder is None else folder / f"{name}.parquet"
+    if path is None or not path.is_file():
+        return None
+    return conform(pq.read_table(path), SCHEMAS[name])
 
 
 def query_findings(out: Path, report: str | None = None, check: str | None = None):
@@ -90,10 +102,12 @@ def query_findings(out: Path, report: str | None = None, check: str | None = Non
     """
 
     man = version(out)
-    if man is None:
+    number = None if man is None else man.version  # both tables as of one version
+    findings, reports = read_table(out, "findings", number), read_table(out, "reports", number)
+    if findings is None or reports is None:
         raise FileNotFoundError(f"no findings.parquet in {out} (run `ogi extract` first)")
-    findings = read_table(out, "findings", man.version).to_pandas()
-    reports = read_table(out, "reports", man.version).select(["report_id", "source_path"]).to_pandas()
+    findings = findings.to_pandas()
+    reports = reports.select(["report_id", "source_path"]).to_pandas()
     df = findings.merge(reports, on="report_id", how="left")
     if report:
         df = df[df.report_id.str.startswith(report) | (df.source_path == report)

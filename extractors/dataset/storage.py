@@ -50,6 +50,7 @@ class Storage:
 
     def __init__(self, root: str | Path):
         self.local = not is_url(root)
+        self.written_dirs: set[Path] = set()  # local folders that got new entries (to fsync)
         if self.local:
             self.root = Path(str(root).removeprefix("file://"))
             self.fs = None
@@ -76,6 +77,7 @@ class Storage:
         if self.local:
             path = self.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
+            self.written_dirs |= {d for d in path.parents if d != self.root and self.root in d.parents}
             with open(path, "wb") as f:
                 pq.write_table(table, f, **options)
                 f.flush()
