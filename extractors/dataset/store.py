@@ -134,8 +134,11 @@ class DatasetStore:
         return self._lock.took_over_from if self._lock else None
 
     def recover(self) -> None:
-        """Drop what a killed commit left; move a folder of an earlier layout into this one."""
+        """Drop what a killed commit left (its unpublished files, and versions past the
+        retention a commit killed after publishing did not delete yet); move a folder of an
+        earlier layout into this one."""
         layout.recover(self.storage)
+        layout.vacuum(self.storage, layout.RETAIN_VERSIONS)
         legacy = layout.legacy_folder(self.out)
         if legacy is not None:
             self._migrate(legacy)
