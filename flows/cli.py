@@ -61,7 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=_version(),
                    help="print the package and extractor versions and exit")
     sub = p.add_subparsers(dest="command", required=True)
-    for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve):
+    for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve, _add_versions, _add_compact,
+                _add_vacuum):
         add(sub)
     return p
 
@@ -103,6 +104,28 @@ def _add_findings(sub) -> None:
     fi.add_argument("--check", help="a check id or finding kind, e.g. applications.balance or unmatched_label")
 
 
+def _add_versions(sub) -> None:
+    ve = sub.add_parser("versions", help="list the dataset's versions (what to cite)",
+                        description="List the versions of the dataset readers can open, with their sizes and "
+                                    "the folder (or catalogue) that holds exactly that version.")
+    ve.add_argument("--out", default="data/processed", help="dataset folder or URL (default: data/processed)")
+
+
+def _add_compact(sub) -> None:
+    co = sub.add_parser("compact", help="merge the dataset's small segments now",
+                        description="Merge every partition's small segments into full ones (commits do it "
+                                    "past a threshold); publishes a new version when anything was merged.")
+    co.add_argument("--out", default="data/processed", help="dataset folder or URL (default: data/processed)")
+
+
+def _add_vacuum(sub) -> None:
+    va = sub.add_parser("vacuum", help="delete old versions and the files only they use",
+                        description="Delete all but the KEEP newest versions of the dataset and every file "
+                                    "only they use. The current version is always kept.")
+    va.add_argument("--out", default="data/processed", help="dataset folder or URL (default: data/processed)")
+    va.add_argument("--keep", type=int, default=1, help="versions to keep, the current one included (default: 1)")
+
+
 def _add_site_arguments(p) -> None:
     """What `crawl` and `serve` share: the sources file, where downloads and the dataset go."""
     p.add_argument("sources", metavar="SOURCES.yaml", help="the sites to crawl")
@@ -142,8 +165,11 @@ def _open_out(opt: str, out: Path) -> tuple[str, int] | None:
     """Take and release the dataset folder's lock, as the run will (this creates the folder
     and a file in it): None when that works, else the error line and its exit code (locked
     by a live run; a folder that cannot be written)."""
+    from extractors.dataset.storage import is_url
     from extractors.dataset.store import DatasetLocked, DatasetStore
 
+    if is_url(out):
+        return None  # object storage: no lock to take; the catalogue's commit refuses a second writer
     if out.exists() and not out.is_dir():
         return f"{opt} {out} is a file; give a folder for the dataset", EXIT_USAGE
     try:
@@ -155,6 +181,13 @@ def _open_out(opt: str, out: Path) -> tuple[str, int] | None:
         return (f"{opt} {out}: cannot write the dataset there ({exc.strerror or exc}); "
                 "give a folder you can write to"), EXIT_USAGE
     return None
+
+
+def _location(text: str) -> Path | str:
+    """A dataset location: a URL as given, else a Path."""
+    from extractors.dataset.storage import is_url
+
+    return text if is_url(text) else Path(text)
 
 
 def _folder_problem(opt: str, folder: Path) -> str | None:
@@ -171,7 +204,9 @@ def _folder_problem(opt: str, folder: Path) -> str | None:
 
 def _extract_usage_error(args) -> str | None:
     """What is wrong with `ogi extract`'s arguments, if anything."""
-    if not Path(args.input).exists():
+    from extractors.dataset.storage import is_url
+
+    if not is_url(args.input) and not Path(args.input).exists():
         return f"input path does not exist: {Path(args.input)}"
     for opt in ("batch_size", "workers", "dask_workers"):
         value = getattr(args, opt)
@@ -191,7 +226,7 @@ def cmd_extract(args) -> int:
         return _error(problem)
     from extractors.dataset.store import DatasetLocked
 
-    refused = _open_out("--out", Path(args.out))  # refuse early and cleanly; the flow holds the lock for the run
+    refused = _open_out("--out", _location(args.out))  # refuse early and cleanly; the flow holds the lock for the run
     if refused:
         return _error(*refused)
     runtime.prefect_env()
@@ -203,7 +238,7 @@ def cmd_extract(args) -> int:
     try:
         with runtime.quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
             summary = extract_flow.with_options(task_runner=runner)(
-                str(Path(args.input)), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
+                str(_location(args.input)), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
                 force=args.force, processes=args.workers, fmt=args.fmt, settings=Settings.from_env())
     except DatasetLocked as exc:
         return _error(str(exc), EXIT_LOCKED)
@@ -212,7 +247,7 @@ def cmd_extract(args) -> int:
     if summary.documents and unreadable == summary.documents:
         return _error("no document could be read", EXIT_NOTHING_READ)
     if not summary.documents and not summary.skipped:
-        return _error(f"no documents found under {Path(args.input)}", EXIT_NOTHING_READ)
+        return _error(f"no documents found under {_location(args.input)}", EXIT_NOTHING_READ)
     return EXIT_OK
 
 
@@ -258,10 +293,51 @@ def cmd_findings(args) -> int:
     from extractors.dataset.query import format_findings, query_findings
 
     try:
-        df = query_findings(Path(args.out), args.report, args.check)
+        df = query_findings(_location(args.out), args.report, args.check)
     except (FileNotFoundError, ValueError) as exc:  # no dataset; UnknownCheck
         return _error(str(exc))
     print(format_findings(df))
+    return EXIT_OK
+
+
+def cmd_versions(args) -> int:
+    """`ogi versions`: 0 listed; 2 no dataset."""
+    from extractors.dataset.versions import format_versions, list_versions
+
+    try:
+        print(format_versions(list_versions(args.out)))
+    except FileNotFoundError as exc:
+        return _error(str(exc))
+    return EXIT_OK
+
+
+def cmd_compact(args) -> int:
+    """`ogi compact`: 0 done; 2 no dataset; 3 dataset locked."""
+    from extractors.dataset.store import DatasetLocked
+    from extractors.dataset.versions import compact
+
+    try:
+        before, after = compact(args.out)
+    except FileNotFoundError as exc:
+        return _error(str(exc))
+    except DatasetLocked as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    print(f"{before} segment(s) → {after}" + ("" if before != after else " (nothing to merge)"))
+    return EXIT_OK
+
+
+def cmd_vacuum(args) -> int:
+    """`ogi vacuum`: 0 done; 2 no dataset or a bad --keep; 3 dataset locked."""
+    from extractors.dataset.store import DatasetLocked
+    from extractors.dataset.versions import vacuum
+
+    try:
+        dropped = vacuum(args.out, args.keep)
+    except (FileNotFoundError, ValueError) as exc:
+        return _error(str(exc))
+    except DatasetLocked as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    print(f"deleted {len(dropped)} version(s)" + (f": {', '.join(map(str, dropped))}" if dropped else ""))
     return EXIT_OK
 
 
@@ -319,7 +395,8 @@ def cmd_serve(args) -> int:
 
 
 COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
-            "crawl": cmd_crawl, "serve": cmd_serve}
+            "crawl": cmd_crawl, "serve": cmd_serve, "versions": cmd_versions, "compact": cmd_compact,
+            "vacuum": cmd_vacuum}
 
 
 REAPED_COMMANDS = ("extract", "eval", "crawl", "serve")

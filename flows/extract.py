@@ -19,6 +19,8 @@ from prefect.context import get_run_context
 from prefect.futures import as_completed
 
 from extractors.dataset.batch import DEFAULT_BATCH_SIZE, Batch, batches, extract_paths
+from extractors.dataset.remote import scan_url
+from extractors.dataset.storage import is_url
 from extractors.dataset.store import DatasetStore
 from extractors.dataset.summary import RunSummary, summarize
 from extractors.discover import only, scan
@@ -45,15 +47,20 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     fetched from, recorded as `source_url`. Documents already stored with the same bytes
     and extractor version are skipped unless `force`. `processes` local worker processes do
     the CPU work (default: one per core; 1 = in this process); with a Dask task runner the
-    Dask workers do it and `processes` is ignored. `fmt` forces a format for every file
+    Dask workers do it and `processes` is ignored. `input_path` and `out` may be URLs
+    (`s3://…`): the workers then read the documents and stage their parts there. `fmt` forces a format for every file
     instead of sniffing it (the format used is recorded either way). Inputs not extracted
     (hidden, special files, symlink loops, unreadable) are counted in the summary.
     """
     started = time.perf_counter()
     settings = settings or Settings.from_env()
-    found = scan(Path(input_path))
-    root, files = found.root, only(found.files, paths)
-    with DatasetStore(Path(out)) as store:
+    if is_url(input_path):  # object storage: listed here, read by the workers themselves
+        root, files, found_skipped = scan_url(input_path)
+        files = files if paths is None else [f for f in files if f in set(paths)]
+    else:
+        found = scan(Path(input_path))
+        root, files, found_skipped = found.root, only(found.files, paths), found.skipped
+    with DatasetStore(out) as store:
         plan = store.plan(files, root, force)
         runner = get_run_context().task_runner
         run = plan_execution(runner, len(plan.todo), batch_size, processes)
@@ -68,8 +75,8 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
         written = store.commit(plan.path_ids)
         write_s = time.perf_counter() - t
     results.sort(key=lambda r: r.report["source_path"])
-    skipped = (found.skipped if paths is None else []) + plan.unreadable  # a crawl names its files
-    summary = summarize(results, written, Path(out), plan.skipped, skipped_inputs=skipped)
+    skipped = (found_skipped if paths is None else []) + plan.unreadable  # a crawl names its files
+    summary = summarize(results, written, out if is_url(out) else Path(out), plan.skipped, skipped_inputs=skipped)
     summary.extract_seconds, summary.write_seconds = extract_s, write_s
     summary.wall_seconds = time.perf_counter() - started
     return summary

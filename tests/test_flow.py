@@ -59,7 +59,7 @@ def test_flow_writes_a_readable_dataset_and_reruns_idempotently(prefect_harness,
     # Readable by polars and DuckDB too.
     assert pl.read_parquet(out / "values.parquet").height == len(values)
     con = duckdb.connect()
-    n = con.execute(f"SELECT count(*) FROM '{out / 'values.parquet'}' WHERE \"row\" = 'new_received'").fetchone()[0]
+    n = con.execute(f"SELECT count(*) FROM '{out / 'values.parquet'}/**/*.parquet' WHERE \"row\" = 'new_received'").fetchone()[0]
     assert n == 5 * 7
 
 

@@ -1,7 +1,7 @@
 """A batch of documents: extracted and staged by whichever worker runs it.
 
 `extract_paths` is what a Prefect task, a local worker process or a Dask worker runs:
-it extracts its files and writes their rows as a staged Parquet part
+it extracts its files (local paths, or URLs it reads through fsspec) and writes their rows as a staged Parquet part
 (`extractors.dataset.store.write_part`), so only the small report rows travel back.
 """
 
@@ -11,6 +11,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from extractors.dataset.remote import process_url
+from extractors.dataset.storage import is_url
 from extractors.dataset.store import write_part
 from extractors.pipeline import process_path
 from extractors.settings import DEFAULT, Settings
@@ -38,9 +40,12 @@ def extract_paths(paths: list[str], root: str, staging: str, settings: Settings 
     worker process or a Dask worker runs). Only report rows travel back. `fmt` overrides
     the sniffed format."""
     start = time.perf_counter()
-    results = [process_path(Path(p), Path(root), fmt=fmt, settings=settings) for p in paths]
+    if is_url(root):  # on object storage: this worker reads the documents itself
+        results = [process_url(p, root, fmt, settings) for p in paths]
+    else:
+        results = [process_path(Path(p), Path(root), fmt=fmt, settings=settings) for p in paths]
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
-    part = write_part(results, Path(staging))
+    part = write_part(results, staging)
     return Batch([r.report for r in results], str(part) if part else None, time.perf_counter() - start)

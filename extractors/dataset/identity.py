@@ -10,9 +10,10 @@ a regular file, so a FIFO put where a report was can never hang a run.
 time it had when it was last hashed, and that hash. A file whose three figures are
 unchanged is recognised without reading it. The change time (ctime) is set by the kernel
 on every write and cannot be set back by `touch`, `cp -p` or unzip, which can all forge a
-modification time. The index is stored with each commit of the dataset (`_files.parquet`
-in the version folder, see `extractors.dataset.layout`), so it always describes the
-dataset it sits beside.
+modification time. The index is stored in parts beside the dataset's segments (`_data/_files/`, listed by
+each version's catalogue, see `extractors.dataset.layout`): a commit adds a part with the
+files it hashed, later parts overriding earlier ones, so it costs what the run hashed.
+An entry whose report has left the dataset is harmless: the file is then extracted again.
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ class FileIndex:
         return cls({p: (s, m, c, r) for p, s, m, c, r in zip(
             cols["path"], cols["size"], cols["mtime_ns"], cols["ctime_ns"], cols["report_id"], strict=True)})
 
-    def lookup(self, key: bytes, st: os.stat_result) -> str | None:
-        """The stored report_id of this file if it is unchanged since it was hashed."""
+    def lookup(self, key: bytes, st: os.stat_result | tuple[int, int, int]) -> str | None:
+        """The stored report_id of this file if it is unchanged since it was hashed (`st`:
+        its stat, or the stamp of a remote object)."""
         entry = self.entries.get(key)
-        return entry[3] if entry is not None and entry[:3] == stamp(st) else None
+        figures = st if isinstance(st, tuple) else stamp(st)
+        return entry[3] if entry is not None and entry[:3] == figures else None
 
     def merged(self, seen: dict[bytes, tuple[int, int, int, str]], keep_ids: set[str]) -> FileIndex:
         """This run's files over the stored ones; stored entries for files not seen this run
@@ -74,6 +77,27 @@ class FileIndex:
         entries = {k: v for k, v in self.entries.items() if k not in seen and v[3] in keep_ids}
         entries.update(seen)
         return FileIndex(entries)
+
+    @classmethod
+    def read_parts(cls, storage, parts: list[str]) -> FileIndex:
+        """The index made of these parts (later parts override earlier ones); a part that
+        cannot be read is skipped (it only saves work)."""
+        entries: dict[bytes, tuple[int, int, int, str]] = {}
+        for part in parts:
+            try:
+                cols = storage.read_table([part]).cast(INDEX_SCHEMA).to_pydict()
+            except (OSError, pa.ArrowException):
+                continue
+            entries.update({p: (s, m, c, r) for p, s, m, c, r in zip(
+                cols["path"], cols["size"], cols["mtime_ns"], cols["ctime_ns"], cols["report_id"], strict=True)})
+        return cls(entries)
+
+    def table(self) -> pa.Table:
+        keys = sorted(self.entries)
+        cols = list(zip(*(self.entries[k] for k in keys), strict=True)) or [[], [], [], []]
+        return pa.Table.from_arrays([pa.array(keys, pa.binary()), *(pa.array(c, t.type) for c, t in
+                                                                   zip(cols, list(INDEX_SCHEMA)[1:], strict=True))],
+                                    schema=INDEX_SCHEMA)
 
     def write(self, folder: Path) -> Path:
         path = Path(folder) / INDEX_FILE

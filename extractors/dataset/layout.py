@@ -1,28 +1,40 @@
-"""The dataset folder's layout: complete versions, and one pointer to the current one.
+"""The dataset folder's layout: immutable segment files, one catalogue per version, and
+one pointer to the current version.
+
+Locally (a folder):
 
     out/
-      reports.parquet  -> _current/reports.parquet     (relative symbolic links: where
-      values.parquet   -> _current/values.parquet       researchers read, unchanged for
-      findings.parquet -> _current/findings.parquet     pandas, polars, DuckDB, pyarrow)
-      _current -> _versions/000007                      (the pointer)
-      _versions/000006/  the previous version, kept until the next commit succeeds
-      _versions/000007/  reports, values, findings .parquet and _files.parquet
-      .ogi.lock, .staging/                              (the writer's)
+      reports.parquet  -> _current/reports.parquet    (relative symbolic links: where
+      values.parquet   -> _current/values.parquet      researchers read, one call in
+      findings.parquet -> _current/findings.parquet    pandas, polars, DuckDB, pyarrow)
+      _current -> _versions/000124                     (the pointer)
+      _versions/000124/  _manifest.json (the catalogue) and the three table folders, whose
+                         files are hard links to the segment files of this version
+      _versions/000123/  an earlier version, readable until it is cleaned up
+      _data/             every segment file of every kept version (written once, never
+                         changed) and the parts of the file index (_data/_files/)
+      .ogi.lock, .staging/                             (the writer's)
 
-A commit writes a new version folder (tables it does not change are hard links to the
-previous version's files), fsyncs it, and then replaces `_current` with one atomic
-rename. A reader therefore finds the three tables of one version, whenever the writer is
-stopped, `kill -9` included; there is nothing to repair afterwards. Folders a killed
-commit left half-written are never pointed to; the next writer deletes them.
+On object storage (`s3://bucket/prefix`): `_data/` as above and `_catalog/000124.json`,
+the catalogues; the current version is the highest-numbered one. Object stores have no
+links, so readers open the files the catalogue lists (`extractors.dataset.query.files`).
 
-A reader that must not straddle a commit made while it reads (a writer running
-concurrently) resolves `_current` once and reads the three files from that folder
-(`snapshot`); `extractors.dataset.query` does.
+A commit writes its new segment files, then the new version's catalogue (locally: the
+version folder, its links and `_manifest.json`, fsynced), and publishes it in one atomic
+step: locally by replacing `_current` with one rename, on object storage by creating
+`_catalog/<n>.json` with a conditional put that only one writer can win. Before that step
+nothing a reader can reach has changed; after it the new version is complete. Whenever a
+writer is stopped, `kill -9` included, readers see the previous version or the new one,
+and the next writer deletes what the killed one left unpublished.
 
-A folder written by the layout before this one (three plain files, possibly with the
-old commit journal `_commit.json` of a killed run) is migrated by its next writer: the
-journal is replayed, the files are hard-linked into a first version folder, and each
-plain file is replaced by its link, which shows the same bytes, so readers see no change.
+A reader that must not straddle a commit made while it reads resolves the pointer once
+(`snapshot`, `current`): every file of a version stays until that version is cleaned up
+(`vacuum`; a commit keeps the `RETAIN_VERSIONS` newest ones).
+
+Folders written by earlier layouts (three plain files, possibly with the old commit
+journal `_commit.json` of a killed run; or version folders holding three plain files) are
+moved into this layout by their next writer (`legacy_folder`, then the store rewrites
+them as segments).
 """
 
 from __future__ import annotations
@@ -32,18 +44,37 @@ import os
 import shutil
 from pathlib import Path
 
-TABLES = ("reports.parquet", "values.parquet", "findings.parquet")
+from extractors.dataset.catalog import DATA, FOLDERS, TABLE_NAMES, Manifest
+from extractors.dataset.steps import step
+from extractors.dataset.storage import Storage
+
+TABLES = tuple(FOLDERS[t] for t in TABLE_NAMES)  # the names readers open
 VERSIONS = "_versions"
 CURRENT = "_current"
+CATALOG = "_catalog"
+MANIFEST = "_manifest.json"
 LEGACY_JOURNAL = "_commit.json"  # the journal of renames of the layout before versions
-# Digits of a version folder's name (sorted as text and as numbers alike up to a million commits).
+# Digits of a version's number in names (sorted as text and as numbers alike up to a million commits).
 VERSION_DIGITS = 6
+# Versions a commit keeps readable (the current one included): a month of nightly commits,
+# so a researcher can cite the version they used; `ogi vacuum --keep N` cleans up sooner.
+RETAIN_VERSIONS = 30
 
 
+def _name(n: int) -> str:
+    return f"{n:0{VERSION_DIGITS}d}"
+
+
+def _number(name: str) -> int | None:
+    stem = name.removesuffix(".json")
+    return int(stem) if stem.isdigit() else None
+
+
+# ---- reading --------------------------------------------------------------------------
 def snapshot(out: Path) -> Path | None:
-    """The folder holding one complete version of the dataset at `out`, resolved once:
-    `_versions/<n>`, or `out` itself for a folder of the old layout; None when there is no
-    dataset."""
+    """The local folder holding one complete version of the dataset at `out`, resolved
+    once (`_versions/<n>`, or `out` itself for a folder of the oldest layout); None when
+    there is no dataset."""
     out = Path(out)
     pointer = out / CURRENT
     if pointer.is_symlink():
@@ -52,39 +83,93 @@ def snapshot(out: Path) -> Path | None:
     return out if (out / TABLES[0]).exists() else None
 
 
-def _number(name: str) -> int | None:
-    return int(name) if name.isdigit() else None
+def current_number(storage: Storage) -> int | None:
+    if storage.local:
+        pointer = storage.root / CURRENT
+        return _number(Path(os.readlink(pointer)).name) if pointer.is_symlink() else None
+    numbers = [n for name in storage.listdir(CATALOG) if (n := _number(name)) is not None]
+    return max(numbers, default=None)
 
 
-def _versions(out: Path) -> list[tuple[int, Path]]:
+def read_manifest(storage: Storage, n: int) -> Manifest | None:
+    rel = f"{VERSIONS}/{_name(n)}/{MANIFEST}" if storage.local else f"{CATALOG}/{_name(n)}.json"
+    try:
+        return Manifest.from_json(storage.read_bytes(rel))
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def current(storage: Storage) -> Manifest | None:
+    """The catalogue of the current version (None: no dataset, or one of an earlier layout)."""
+    n = current_number(storage)
+    return None if n is None else read_manifest(storage, n)
+
+
+def published(storage: Storage) -> list[int]:
+    """Numbers of the versions readers can open, oldest first."""
+    if not storage.local:
+        return sorted(n for name in storage.listdir(CATALOG) if (n := _number(name)) is not None)
+    cur = current_number(storage)
+    return [n for n in _folders(storage.root) if cur is not None and n <= cur
+            and (storage.root / VERSIONS / _name(n) / MANIFEST).exists()]
+
+
+def _folders(out: Path) -> list[int]:
     folder = out / VERSIONS
     if not folder.is_dir():
         return []
-    return sorted((n, p) for p in folder.iterdir() if (n := _number(p.name)) is not None)
+    return sorted(n for p in folder.iterdir() if (n := _number(p.name)) is not None)
 
 
-def current_number(out: Path) -> int | None:
-    pointer = Path(out) / CURRENT
-    if not pointer.is_symlink():
+def legacy_folder(out: Path) -> Path | None:
+    """The folder holding the three plain files of an earlier layout, if `out` has one as
+    its current dataset (journal of a killed old-layout commit replayed first)."""
+    out = Path(out)
+    _replay_legacy_journal(out)
+    folder = snapshot(out)
+    if folder is None or (folder / MANIFEST).exists():
         return None
-    return _number(Path(os.readlink(pointer)).name)
+    return folder if (folder / TABLES[0]).is_file() else None
 
 
-def new_version(out: Path) -> Path:
-    """A new, empty version folder, numbered after every folder present."""
-    existing = _versions(out)
-    n = (existing[-1][0] + 1) if existing else 1
-    folder = Path(out) / VERSIONS / f"{n:0{VERSION_DIGITS}d}"
+# ---- writing --------------------------------------------------------------------------
+def next_number(storage: Storage) -> int:
+    existing = _folders(storage.root) if storage.local else published(storage)
+    return max([*existing, current_number(storage) or 0]) + 1
+
+
+def publish(storage: Storage, manifest: Manifest) -> bool:
+    """Make `manifest` (its segment files written) the current version in one atomic step.
+    False when another writer published that version number first (object storage)."""
+    if not storage.local:
+        return storage.create_exclusive(f"{CATALOG}/{_name(manifest.version)}.json", manifest.to_json())
+    out = storage.root
+    folder = out / VERSIONS / _name(manifest.version)
     folder.mkdir(parents=True)
-    return folder
-
-
-def link_or_copy(src: Path, dst: Path) -> None:
-    """`dst` as a hard link to `src` (free, same bytes), or a copy where links are not supported."""
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
+    step(f"mkdir {folder.name}")
+    for table in TABLE_NAMES:
+        (folder / FOLDERS[table]).mkdir()
+        for seg in manifest.segments:
+            dst = folder / seg.file(table)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            os.link(out / seg.data_file(table), dst)
+            step(f"link {seg.file(table)}")
+    with open(folder / MANIFEST, "wb") as f:
+        f.write(manifest.to_json())
+        f.flush()
+        os.fsync(f.fileno())
+    step(f"write {MANIFEST}")
+    _fsync_tree(folder)
+    for d in sorted(storage.written_dirs, key=lambda p: -len(p.parts)):  # the new files' folders, deepest first
+        fsync_path(d)
+    storage.written_dirs.clear()
+    fsync_path(folder.parent)
+    _link_tables(out, only_missing=True)
+    _symlink_atomically(f"{VERSIONS}/{folder.name}", out / CURRENT)
+    step("switch _current")
+    _link_tables(out, only_missing=False)
+    fsync_path(out)
+    return True
 
 
 def fsync_path(path: Path) -> None:
@@ -93,6 +178,15 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """fsync every folder under `folder`, itself included (the files were fsynced as they
+    were written)."""
+    if not folder.is_dir():
+        return
+    for dirpath, _dirs, _files in os.walk(folder):
+        fsync_path(Path(dirpath))
 
 
 def _symlink_atomically(target: str, link: Path) -> None:
@@ -104,63 +198,65 @@ def _symlink_atomically(target: str, link: Path) -> None:
     os.replace(tmp, link)
 
 
-def publish(out: Path, version: Path) -> None:
-    """Make `version` (complete, in `out/_versions`) the dataset: fsync it, switch the
-    pointer in one rename, and drop the versions older than the one just replaced.
-
-    The top-level names are links through the pointer. One that does not exist yet is
-    made before the switch (it dangles until the pointer exists, so a first commit's three
-    tables appear together); a plain file of the old layout is replaced after it (its
-    link then shows the same bytes, hard-linked into the first version)."""
-    out = Path(out)
-    for f in version.iterdir():
-        fsync_path(f)
-    fsync_path(version)
-    fsync_path(version.parent)
-    previous = current_number(out)
-    _link_tables(out, only_missing=True)
-    _symlink_atomically(f"{VERSIONS}/{version.name}", out / CURRENT)
-    _link_tables(out, only_missing=False)
-    fsync_path(out)
-    keep = {_number(version.name), previous}
-    for n, folder in _versions(out):
-        if n not in keep:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
 def _link_tables(out: Path, only_missing: bool) -> None:
     """Point each top-level table name at `_current/<name>` (names that exist in no form
-    at all only, or every name that is not that link yet)."""
+    at all only, or every name that is not that link yet: a plain file of an earlier
+    layout is replaced once the pointer shows the same rows)."""
     for name in TABLES:
         link = out / name
         if link.is_symlink() and os.readlink(link) == f"{CURRENT}/{name}":
             continue
         if only_missing and (link.is_symlink() or link.exists()):
             continue
+        if link.is_dir() and not link.is_symlink():
+            shutil.rmtree(link)
         _symlink_atomically(f"{CURRENT}/{name}", link)
+        step(f"link top-level {name}")
 
 
-def recover(out: Path) -> None:
-    """Before writing: migrate a folder of the old layout, drop what a killed commit left
-    (version folders never pointed to, versions older than the previous one, temporary
-    links, old-layout temporaries)."""
-    out = Path(out)
+# ---- cleaning up ----------------------------------------------------------------------
+def recover(storage: Storage) -> None:
+    """Before writing (under the lock): drop what a killed commit left unpublished: version
+    folders past the pointer, temporary links, segment files no version names."""
+    if not storage.local:
+        return  # object storage: unpublished files go with `vacuum` (writers there take no lock)
+    out = storage.root
     _replay_legacy_journal(out)
-    for stray in out.glob("*.tmp"):
-        stray.unlink()
-    for stray in out.glob("*.new-*"):
+    for stray in [*out.glob("*.tmp"), *out.glob("*.new-*")]:
         if not stray.name.startswith(".ogi.lock"):
             stray.unlink()
-    current = current_number(out)
-    if current is None and (out / TABLES[0]).is_file() and not (out / TABLES[0]).is_symlink():
-        _migrate(out)
-        current = current_number(out)
-    versions = _versions(out)
-    older = [n for n, _ in versions if current is not None and n < current]
-    keep = {current, max(older, default=None)}  # what a commit that finished would have kept
-    for n, folder in versions:
-        if n not in keep:  # a commit that never finished, or one killed before it pruned
-            shutil.rmtree(folder, ignore_errors=True)
+    cur = current_number(storage)
+    for n in _folders(out):
+        if cur is None or n > cur or not (out / VERSIONS / _name(n) / MANIFEST).exists() and n != cur:
+            shutil.rmtree(out / VERSIONS / _name(n), ignore_errors=True)
+    if (out / DATA).is_dir():
+        _collect_garbage(storage)
+
+
+def _collect_garbage(storage: Storage) -> None:
+    """Delete the data files no kept version names."""
+    keep: set[str] = set()
+    for n in published(storage):
+        m = read_manifest(storage, n)
+        if m is not None:
+            keep |= m.all_files()
+    storage.delete([f for f in storage.walk_files(DATA) if f not in keep])
+
+
+def vacuum(storage: Storage, keep: int = RETAIN_VERSIONS) -> list[int]:
+    """Keep the `keep` newest versions (the current one always), delete the others and
+    every data file only they used; the numbers of the versions deleted."""
+    versions = published(storage)
+    drop = versions[:-max(1, keep)] if len(versions) > max(1, keep) else []
+    for n in drop:
+        if storage.local:
+            shutil.rmtree(storage.root / VERSIONS / _name(n))
+            step(f"delete version {_name(n)}")
+        else:
+            storage.delete([f"{CATALOG}/{_name(n)}.json"])
+    if drop or not storage.local:
+        _collect_garbage(storage)
+    return drop
 
 
 def _replay_legacy_journal(out: Path) -> None:
@@ -176,13 +272,3 @@ def _replay_legacy_journal(out: Path) -> None:
         if (out / tmp).exists():
             os.replace(out / tmp, out / final)
     journal.unlink()
-
-
-def _migrate(out: Path) -> None:
-    """Old layout → versions: the three plain files become version 1 (hard links, same
-    bytes), then each plain file is replaced by its link to it."""
-    version = new_version(out)
-    for name in TABLES:
-        if (out / name).exists():
-            link_or_copy(out / name, version / name)
-    publish(out, version)

@@ -1,8 +1,10 @@
-"""Reading the dataset back: one table whole, or findings filtered for the terminal.
+"""Reading the dataset back: the files of a version, one table whole, or findings
+filtered for the terminal.
 
 `DatasetStore` (extractors.dataset.store) is the only writer. Each read here resolves the
-dataset's current version once (`extractors.dataset.layout.snapshot`) and reads every
-table from that folder, so it sees one complete version even while a writer commits.
+dataset's version once (its catalogue, `extractors.dataset.layout.current`) and reads
+the files that catalogue lists, so it sees one complete version even while a writer
+commits, on a local folder and on object storage alike.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from extractors.dataset.layout import snapshot
-from extractors.dataset.store import FILES, conform
+from extractors.dataset import layout
+from extractors.dataset.catalog import SCHEMAS, Manifest
+from extractors.dataset.segments import conform
+from extractors.dataset.storage import Storage
 from extractors.discover import printable
 
 # Columns of `format_findings`' text table: (field, width in characters).
@@ -48,12 +52,44 @@ def _check_is_known(check: str, present: set[str]) -> bool:
     return check in known or (check.startswith(FINDING_FAMILIES) and check not in FINDING_FAMILIES)
 
 
-def read_table(out: Path, name: str) -> pa.Table | None:
-    """The dataset's table `name` ("reports", "values", "findings") in its schema; None if absent."""
-    folder = snapshot(Path(out))
-    if folder is None or not (folder / FILES[name][0]).exists():
+def version(out: Path | str, number: int | None = None) -> Manifest | None:
+    """The catalogue of version `number` of the dataset at `out` (the current one by
+    default); None when there is none."""
+    storage = Storage(out)
+    if number is None:
+        return layout.current(storage)
+    return layout.read_manifest(storage, number) if number in layout.published(storage) else None
+
+
+def files(out: Path | str, name: str, number: int | None = None) -> list[str]:
+    """The Parquet files of table `name` in one version of the dataset at `out` (the
+    current one by default), as paths or URLs that pandas, polars, DuckDB and pyarrow
+    open: every file of that version, and no other. Empty when there is no dataset."""
+    man = version(out, number)
+    storage = Storage(out)
+    return [] if man is None else [storage.url_of(f) for f in man.files(name)]
+
+
+def read_table(out: Path | str, name: str, number: int | None = None) -> pa.Table | None:
+    """The dataset's table `name` ("reports", "values", "findings") in its schema, as of
+    one version (the current one by default); None if absent."""
+    man = version(out, number)
+    if man is None:
+        return _legacy_table(out, name) if number is None else None
+    storage = Storage(out)
+    parts = [conform(storage.read_table([f]), SCHEMAS[name]) for f in man.files(name)]
+    return pa.concat_tables(parts) if parts else SCHEMAS[name].empty_table()
+
+
+def _legacy_table(out, name: str) -> pa.Table | None:
+    """Table `name` of a folder an earlier layout wrote (three plain files) that no writer
+    has converted yet."""
+    storage = Storage(out)
+    folder = layout.snapshot(storage.root) if storage.local else None
+    path = None if folder is None else folder / f"{name}.parquet"
+    if path is None or not path.is_file():
         return None
-    return conform(pq.read_table(folder / FILES[name][0]), FILES[name][1])
+    return conform(pq.read_table(path), SCHEMAS[name])
 
 
 def query_findings(out: Path, report: str | None = None, check: str | None = None):
@@ -64,14 +100,14 @@ def query_findings(out: Path, report: str | None = None, check: str | None = Non
     (e.g. 'applications.'). Raises FileNotFoundError when the dataset is missing and
     UnknownCheck when no check has the id `check`.
     """
-    import pandas as pd
 
-    out = Path(out)
-    folder = snapshot(out)
-    if folder is None or not (folder / FILES["findings"][0]).exists():
+    man = version(out)
+    number = None if man is None else man.version  # both tables as of one version
+    findings, reports = read_table(out, "findings", number), read_table(out, "reports", number)
+    if findings is None or reports is None:
         raise FileNotFoundError(f"no findings.parquet in {out} (run `ogi extract` first)")
-    findings = pd.read_parquet(folder / FILES["findings"][0])
-    reports = pd.read_parquet(folder / FILES["reports"][0], columns=["report_id", "source_path"])
+    findings = findings.to_pandas()
+    reports = reports.select(["report_id", "source_path"]).to_pandas()
     df = findings.merge(reports, on="report_id", how="left")
     if report:
         df = df[df.report_id.str.startswith(report) | (df.source_path == report)
