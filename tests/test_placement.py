@@ -311,5 +311,6 @@ def test_a_long_document_assembles_in_bounded_time_and_memory():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(asm.values) == 3000 * 7
-    assert seconds < 0.5, f"{seconds:.2f} s for 3,000 rows"
+    # 1 s: about 0.3 s on an idle core; a cost growing with the rows before would take minutes.
+    assert seconds < 1.0, f"{seconds:.2f} s for 3,000 rows"
     assert peak < 40_000_000, f"{peak / 1e6:.0f} MB for 3,000 rows"
