@@ -39,6 +39,18 @@ REPORTS = pa.schema(
         pa.field("size_bytes", pa.int64()),
         pa.field("extracted_at", pa.timestamp("us", tz="UTC")),
         pa.field("extractor_version", pa.string()),
+        # Who reported (extractors.region): names as in the official 行政区划, GB/T 2260 code
+        pa.field("province", pa.string()),
+        pa.field("prefecture", pa.string()),
+        pa.field("county", pa.string()),
+        pa.field("township", pa.string()),  # 镇 / 乡 / 街道 named in the agency's name
+        pa.field("adcode", pa.string()),  # 6-digit code of the lowest division identified
+        pa.field("admin_level", pa.string()),  # national / provincial / prefecture / county / township
+        pa.field("agency_kind", pa.string()),  # government / office / department / township / other
+        pa.field("parent_government", pa.string()),  # the 人民政府 the agency answers to
+        pa.field("region_source", pa.string()),  # name / zone / text / url: what decided the region
+        pa.field("gazetteer_version", pa.string()),  # schemas/gazetteer/source.json's version
+        pa.field("agency_id", pa.string()),  # panel id: one agency across years and name variants
     ]
 )
 
