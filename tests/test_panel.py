@@ -110,3 +110,31 @@ def test_every_written_file_carries_its_dictionary(tmp_path):
         assert set(cols) == set(sch.names), name
         assert sch.field(sch.names[0]).metadata[b"description"]
     assert write_derived(tmp_path / "out")["agencies"] == 3
+
+
+def test_a_broken_chain_is_a_finding_on_the_later_report():
+    reports, values, findings = _frames(["pingtan-2022.txt"])
+    reports = pd.concat([reports, reports.assign(report_id="later", year=2023)], ignore_index=True)
+    later = values.copy()
+    later["report_id"] = "later"
+    fwd = later[(later.row == "carried_forward") & (later.table == "applications")].set_index("column")["value"]
+    mask = (later.row == "carried_over") & (later.table == "applications")
+    later.loc[mask, "value"] = later.loc[mask, "column"].map(fwd)
+    later.loc[mask & (later.column == "natural_person"), "value"] += 3
+    got = cross_year_findings(reports, pd.concat([values, later]), findings)
+    carry = [f for f in got if f["check"] == "applications.carry_chain"]
+    assert [(f["report_id"], f["column"]) for f in carry] == [("later", "natural_person")]
+    d = json.loads(carry[0]["detail"])
+    assert d["previous_report_id"] == reports.report_id[0] and d["printed"] - d["expected"] == 3
+    assert d["verdict"] == "source_inconsistent" and (d["previous_year"], d["year"]) == (2022, 2023)
+    # gb2021 both years: the in-force chain of 规章 (现行有效 = last year's + 制发 − 废止)
+    ad = (later.table == "active_disclosure") & (later.row == "rules")
+    cur = later[ad].set_index("column")["value"]
+    if {"in_force", "issued", "repealed"} <= set(cur.index):
+        chained = values[(values.table == "active_disclosure") & (values.row == "rules")].set_index("column")["value"]
+        later.loc[ad & (later.column == "in_force"), "value"] = chained["in_force"] + cur["issued"] - cur["repealed"]
+        got = cross_year_findings(reports, pd.concat([values, later]), findings)
+        assert not [f for f in got if f["check"] == "active_disclosure.in_force_chain" and f["row"] == "rules"]
+        later.loc[ad & (later.column == "in_force"), "value"] += 1
+        got = cross_year_findings(reports, pd.concat([values, later]), findings)
+        assert [f["row"] for f in got if f["check"] == "active_disclosure.in_force_chain"].count("rules") == 1
