@@ -62,6 +62,9 @@ def warm() -> None:
     rules()  # the template rules' YAML, parsed and validated once
     narrative_schema()
     warm_pdf()  # the PDF reader's vocabulary and patterns
+    from extractors.region.gazetteer import gazetteer
+
+    gazetteer()  # the administrative divisions (extractors.region)
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,

@@ -128,6 +128,7 @@ def test_agency_id_across_name_variants():
 
 
 def test_words_that_merely_look_like_places_are_not_regions():
-    for name in ("城乡建设局", "新华街道办事处", "金山街道办事处", "东湖镇人民政府"):
+    for name in ("城乡建设局", "新华街道办事处", "金山街道办事处", "东湖镇人民政府", "宣传部"):
         r, findings = _who(name)
         assert r["adcode"] is None and r["province"] is None and not findings, name
+        assert r["admin_level"] != "national", name

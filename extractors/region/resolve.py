@@ -29,9 +29,13 @@ PROVINCE_DOMAINS = {
     "xizang": "54", "shaanxi": "61", "gansu": "62", "qinghai": "63", "nx": "64", "xinjiang": "65",
 }
 TOWNSHIP_RE = re.compile(r"^([\u4e00-\u9fff]{1,8}?(?:街道|镇|乡))(?=人民政府|办事处|党委|$)")
-# Central government: the State Council and the ministries, commissions and administrations
-# under it print no region (教育部, 国家统计局, 海关总署).
-NATIONAL_RE = re.compile(r"^(国务院|国家|中华人民共和国|中国人民银行|中国证券监督管理委员会)|^[\u4e00-\u9fff]{2,12}(部|总署)$")
+# Central government: the State Council, the bodies named 国家… and the ministries under it
+# print no region (教育部, 国家统计局, 海关总署). The ministries by name (the State Council's
+# list of its departments), so that a party organ (宣传部) is never taken for one.
+MINISTRIES = ("外交部", "国防部", "教育部", "科学技术部", "工业和信息化部", "公安部", "国家安全部", "民政部", "司法部",
+              "财政部", "人力资源和社会保障部", "自然资源部", "生态环境部", "住房和城乡建设部", "交通运输部", "水利部",
+              "农业农村部", "商务部", "文化和旅游部", "退役军人事务部", "应急管理部", "审计署", "海关总署")
+NATIONAL_RE = re.compile(r"^(国务院|国家|中华人民共和国|中国人民银行|中国证券监督管理委员会)|^(" + "|".join(MINISTRIES) + ")$")
 
 
 @dataclass
