@@ -65,7 +65,7 @@ def _chain(values: dict, prev: dict | None, template: str, prev_template: str | 
             values[("active_disclosure", row, "repealed")] = repealed
             values[("active_disclosure", row, "in_force")] = before + issued - repealed
     if template == prev_template == "gb2019":
-        for (t, row, col), v in list(values.items()):
+        for t, row, col in list(values):
             if t == "active_disclosure" and col == "prev_year_items":
                 values[(t, row, col)] = max(0, prev[(t, row, col)] + prev.get((t, row, "change"), 0))
 
