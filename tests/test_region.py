@@ -132,3 +132,8 @@ def test_words_that_merely_look_like_places_are_not_regions():
         r, findings = _who(name)
         assert r["adcode"] is None and r["province"] is None and not findings, name
         assert r["admin_level"] != "national", name
+
+
+def test_traditional_characters_are_the_same_agency():
+    simp, _ = _who("淄博市臨淄區工業和信息化局")
+    assert simp["adcode"] == "370305" and simp["agency_id"] == _who("临淄区工业和信息化局")[0]["agency_id"]

@@ -28,6 +28,8 @@ APP_COLUMNS = ("natural_person", "commercial_enterprise", "research_institution"
                "legal_service_org", "other_org", "total")
 IN_FORCE_ROWS = ("rules", "normative_documents")
 ITEMS_ROWS = ("licensing", "other_services", "punishment", "coercion", "fees")
+# Every row a chain reads (the derived-table step reads only these values).
+CHAIN_ROWS = ("carried_over", "carried_forward", *IN_FORCE_ROWS, *ITEMS_ROWS)
 
 
 def _cells(values: pd.DataFrame) -> dict[str, dict[tuple, tuple]]:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from extractors.labels.normalize import to_simplified
 from extractors.region.gazetteer import Division, Gazetteer, gazetteer
 
 # Words after a county's short name that make the name a functional zone run for that
@@ -147,6 +148,8 @@ def resolve(name: str | None, alternatives: list[str] | None = None, text: str =
             url: str | None = None, year: int | None = None) -> Region:
     """The region of an agency named `name` (canonical), with its other names, the report's
     text, the URL it came from and its year as evidence."""
+    if name:
+        name = to_simplified(name)  # canonical names are simplified already; other callers' may not be
     out = Region(rest=name or "")
     if not name:
         return out
