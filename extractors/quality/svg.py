@@ -59,6 +59,9 @@ def scatter(title: str, points: list[tuple[float, float, str]], xlabel: str, yla
            f'<line x1="30" y1="{size - 30}" x2="{size - 30}" y2="{size - 30}" stroke="#333"/>',
            f'<line x1="30" y1="{size - 30}" x2="30" y2="30" stroke="#333"/>',
            f'<text x="{size / 2}" y="{size - 8}" text-anchor="middle">{escape(xlabel)}</text>',
+           f'<text x="30" y="{size - 18}" text-anchor="middle">0</text>',
+           f'<text x="{size - 30}" y="{size - 18}" text-anchor="middle">{m:g}</text>',
+           f'<text x="26" y="34" text-anchor="end">{m:g}</text>',
            f'<text x="12" y="{size / 2}" transform="rotate(-90 12 {size / 2})" text-anchor="middle">{escape(ylabel)}</text>']
     for x, y, tip in points:
         out.append(f'<circle class="bar" cx="{30 + x * k:.1f}" cy="{size - 30 - y * k:.1f}" r="4" '
