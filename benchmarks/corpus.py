@@ -40,7 +40,7 @@ from benchmarks.synth.model import (
     generate_values,
     render_cells,
 )
-from benchmarks.synth.names import Agency, make_agency
+from benchmarks.synth.names import Agency, make_agency, region_gold
 from benchmarks.synth.narrative import page_filler
 from benchmarks.synth.pre2019 import build_pre2019_document
 from benchmarks.synth.write_docx import write_docx
@@ -145,6 +145,7 @@ def gold_line(report: Report, path: str, fmt: str, masthead: Masthead | None = N
         "perturbations": list(report.perturbations),
         "broken_check": report.broken_check,
         "notes": " ".join(notes),
+        **region_gold(report.agency, report.kind, report.region),  # who reported (issue #15)
     }
 
 

@@ -23,6 +23,8 @@ from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
 from extractors.records import EXTRACTOR_VERSION, Assembly, DocResult, RawDocument
+from extractors.region import COLUMNS as REGION_COLUMNS
+from extractors.region import who_reported
 from extractors.sandbox import TRACEBACK_CHARS, can_sandbox, run_limited
 from extractors.settings import DEFAULT, Settings
 from extractors.tables.assemble import assemble
@@ -60,6 +62,9 @@ def warm() -> None:
     rules()  # the template rules' YAML, parsed and validated once
     narrative_schema()
     warm_pdf()  # the PDF reader's vocabulary and patterns
+    from extractors.region.gazetteer import gazetteer
+
+    gazetteer()  # the administrative divisions (extractors.region)
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,
@@ -79,6 +84,7 @@ def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: s
         "n_values": 0, "n_findings": 0, "cells_expected": None, "cells_found": 0, "tables_found": [],
         "checks_passed": None, "checks_failed": None, "low_score_share": None,
         "size_bytes": len(data), "extracted_at": datetime.now(UTC), "extractor_version": EXTRACTOR_VERSION,
+        **dict.fromkeys(REGION_COLUMNS),
     }
     try:
         fmt = fmt or sniff(data, name)
@@ -169,6 +175,7 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     findings = [{"report_id": rid, **f.as_record()} for f in asm.findings]
     findings += [{"report_id": rid, "check": kind, "severity": "info", "table": None, "row": None,
                   "column": None, "message": msg, "detail": None} for kind, msg in doc.notes]
+    findings += who_reported(report, doc.text)  # region, level, kind, agency_id (extractors.region)
     found = sum(1 for v in asm.values if v.row is not None and v.value_kind != "unreadable")
     # in the layout the report printed (e.g. （六）其他处理 as one row instead of three)
     printed = {t: {v.row for v in asm.values if v.table == t and v.row is not None} for t in TABLES}

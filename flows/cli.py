@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the package and extractor versions and exit")
     sub = p.add_subparsers(dest="command", required=True)
     for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve, _add_versions, _add_compact,
-                _add_vacuum):
+                _add_vacuum, _add_export, _add_report):
         add(sub)
     return p
 
@@ -124,6 +124,22 @@ def _add_vacuum(sub) -> None:
                                     "only they use. The current version is always kept.")
     va.add_argument("--out", default="data/processed", help="dataset folder or URL (default: data/processed)")
     va.add_argument("--keep", type=int, default=1, help="versions to keep, the current one included (default: 1)")
+
+
+def _add_export(sub) -> None:
+    ex = sub.add_parser("export", help="write the dataset as CSV, XLSX, Stata and DuckDB files",
+                        description="Write the wide table, labels, crosswalk and agencies in the formats researchers use.")
+    ex.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
+    ex.add_argument("--to", default="data/export", help="folder for the exported files (default: data/export)")
+    ex.add_argument("--formats", default="csv,xlsx,dta,duckdb,parquet",
+                    help="comma-separated subset of csv,xlsx,dta,duckdb,parquet (default: all)")
+
+
+def _add_report(sub) -> None:
+    rp = sub.add_parser("report", help="write a self-contained HTML quality report of the dataset",
+                        description="Write one HTML page (no network needed) with plots of the dataset's quality.")
+    rp.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
+    rp.add_argument("--to", default="data/quality.html", help="the HTML file to write (default: data/quality.html)")
 
 
 def _add_site_arguments(p) -> None:
@@ -394,9 +410,36 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_export(args) -> int:
+    from extractors.export.writers import export
+
+    if not Path(args.out).is_dir():
+        return _error(f"--out {args.out}: no dataset folder there (run `ogi extract` first)")
+    try:
+        paths = export(Path(args.out), Path(args.to), tuple(f.strip() for f in args.formats.split(",") if f.strip()))
+    except (FileNotFoundError, ValueError) as exc:
+        return _error(str(exc))
+    for p in paths:
+        print(p)
+    return EXIT_OK
+
+
+def cmd_report(args) -> int:
+    from extractors.quality import write_report
+
+    if not Path(args.out).is_dir():
+        return _error(f"--out {args.out}: no dataset folder there (run `ogi extract` first)")
+    try:
+        path = write_report(Path(args.out), Path(args.to))
+    except FileNotFoundError as exc:
+        return _error(str(exc))
+    print(path)
+    return EXIT_OK
+
+
 COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
             "crawl": cmd_crawl, "serve": cmd_serve, "versions": cmd_versions, "compact": cmd_compact,
-            "vacuum": cmd_vacuum}
+            "vacuum": cmd_vacuum, "export": cmd_export, "report": cmd_report}
 
 
 REAPED_COMMANDS = ("extract", "eval", "crawl", "serve")

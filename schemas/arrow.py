@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from schemas.dictionary import with_dictionary
+
 REPORTS = pa.schema(
     [
         pa.field("report_id", pa.string(), nullable=False),  # sha256 of the document's bytes
@@ -39,6 +41,18 @@ REPORTS = pa.schema(
         pa.field("size_bytes", pa.int64()),
         pa.field("extracted_at", pa.timestamp("us", tz="UTC")),
         pa.field("extractor_version", pa.string()),
+        # Who reported (extractors.region): names as in the official 行政区划, GB/T 2260 code
+        pa.field("province", pa.string()),
+        pa.field("prefecture", pa.string()),
+        pa.field("county", pa.string()),
+        pa.field("township", pa.string()),  # 镇 / 乡 / 街道 named in the agency's name
+        pa.field("adcode", pa.string()),  # 6-digit code of the lowest division identified
+        pa.field("admin_level", pa.string()),  # national / provincial / prefecture / county / township
+        pa.field("agency_kind", pa.string()),  # government / office / department / township / other
+        pa.field("parent_government", pa.string()),  # the 人民政府 the agency answers to
+        pa.field("region_source", pa.string()),  # name / zone / text / url: what decided the region
+        pa.field("gazetteer_version", pa.string()),  # schemas/gazetteer/source.json's version
+        pa.field("agency_id", pa.string()),  # panel id: one agency across years and name variants
     ]
 )
 
@@ -75,4 +89,51 @@ FINDINGS = pa.schema(
     ]
 )
 
+# ---- derived tables (issue #15), rebuilt from the committed dataset after each run ------------
+AGENCIES = pa.schema(
+    [
+        pa.field("agency_id", pa.string(), nullable=False),
+        pa.field("agency", pa.string()),  # the canonical name of the latest report
+        pa.field("names", pa.list_(pa.string())),  # every canonical name its reports give
+        pa.field("names_printed", pa.list_(pa.string())),
+        pa.field("province", pa.string()),
+        pa.field("prefecture", pa.string()),
+        pa.field("county", pa.string()),
+        pa.field("township", pa.string()),
+        pa.field("adcode", pa.string()),
+        pa.field("admin_level", pa.string()),
+        pa.field("agency_kind", pa.string()),
+        pa.field("parent_government", pa.string()),
+        pa.field("years", pa.list_(pa.int32())),
+        pa.field("first_year", pa.int32()),
+        pa.field("last_year", pa.int32()),
+        pa.field("n_reports", pa.int32()),
+        pa.field("report_ids", pa.list_(pa.string())),
+    ]
+)
+
+LABELS = pa.schema(
+    [
+        pa.field("table", pa.string(), nullable=False),
+        pa.field("row", pa.string(), nullable=False),
+        pa.field("column", pa.string(), nullable=False),
+        pa.field("variable", pa.string(), nullable=False),  # the wide table's column name
+        pa.field("stata_name", pa.string(), nullable=False),  # the same within Stata's 32 characters
+        pa.field("table_label", pa.string()),  # 收到和处理政府信息公开申请情况
+        pa.field("row_label", pa.string()),  # the official label path, levels joined by '/'
+        pa.field("column_label", pa.string()),
+        pa.field("label_zh", pa.string()),  # row and column label together
+        pa.field("label_en", pa.string()),
+        pa.field("templates", pa.list_(pa.string())),  # the templates that print the cell
+        pa.field("unit", pa.string()),
+    ]
+)
+
+# Each file carries its part of the data dictionary (schemas/dictionary.py, issue #15).
+REPORTS, VALUES, FINDINGS = (with_dictionary(s, name) for s, name in
+                             ((REPORTS, "reports"), (VALUES, "values"), (FINDINGS, "findings")))
+AGENCIES, LABELS = with_dictionary(AGENCIES, "agencies"), with_dictionary(LABELS, "labels")
+PANEL_FINDINGS = with_dictionary(FINDINGS, "panel_findings")
+
 TABLE_SCHEMAS = {"reports": REPORTS, "values": VALUES, "findings": FINDINGS}
+DERIVED_SCHEMAS = {"agencies": AGENCIES, "labels": LABELS, "panel_findings": PANEL_FINDINGS}

@@ -23,10 +23,25 @@ RAW = ROOT / "data" / "raw"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = sorted(RAW.glob("0*.txt"))
 REQUIRE_SOFFICE = "OGI_REQUIRE_SOFFICE"
+REQUIRE_BROWSER = "OGI_REQUIRE_BROWSER"
+BROWSER_HINT = "apt-get install chromium"
+
+
+def browser() -> str | None:
+    """The headless browser the `browser` tests use (Debian's chromium), if installed."""
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def pytest_runtest_setup(item):
-    """Skip (or, under OGI_REQUIRE_SOFFICE=1, fail) a `pdf` test when LibreOffice is missing."""
+    """Skip (or, under OGI_REQUIRE_SOFFICE=1, fail) a `pdf` test when LibreOffice is missing;
+    the same for a `browser` test without chromium (OGI_REQUIRE_BROWSER=1)."""
+    if item.get_closest_marker("browser") is not None and browser() is None:
+        reason = f"needs a headless browser (chromium not on PATH); {BROWSER_HINT}"
+        if os.environ.get(REQUIRE_BROWSER) == "1":
+            pytest.fail(f"{reason} ({REQUIRE_BROWSER}=1: CI must run it)", pytrace=False)
+        pytest.skip(reason)
     if item.get_closest_marker("pdf") is None:
         return
     from benchmarks.synth.write_pdf import INSTALL_HINT, soffice
@@ -45,3 +60,20 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+@pytest.fixture(scope="session")
+def research_dataset(tmp_path_factory):
+    """A dataset extracted by `ogi extract` from real files: the hand-checked real reports and
+    the seeds of data/raw (shared by the export, quality-report and notebook tests)."""
+    import shutil
+
+    from flows.cli import main
+
+    src = tmp_path_factory.mktemp("research-input")
+    shutil.copytree(FIXTURES / "real", src / "real", ignore=shutil.ignore_patterns("*.jsonl", "*.md"))
+    for seed in SEEDS:
+        shutil.copy(seed, src / seed.name)
+    out = tmp_path_factory.mktemp("research-dataset")
+    assert main(["extract", str(src), "--out", str(out), "--workers", "1", "--quiet"]) == 0
+    return out

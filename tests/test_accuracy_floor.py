@@ -160,3 +160,13 @@ def test_the_floor_corpus_holds_text_from_pdfs_and_pre2019_reports(scored):
     assert all(d.counts.right == d.counts.gold == d.counts.predicted for d in pdf_text)
     pre2019 = [by_path[g["path"]] for g in gold if g["template"] == "pre2019"]
     assert pre2019 and all(d.template_ok and d.status == "not_a_report" and d.counts.predicted == 0 for d in pre2019)
+
+
+def test_who_reported_meets_its_floor(scored):
+    """Region, level and agency_id on the floor corpus (gold from benchmarks.synth.names)."""
+    _, _, result, _ = scored
+    regions = result.regions
+    assert regions is not None and regions.docs >= 40  # the generated documents with a gold region
+    assert regions.region_wrong == 0, regions.wrong
+    assert regions.share(regions.region_right) >= _floor()["region"]["accuracy"], regions.format_text()
+    assert regions.agencies_split == regions.ids_shared == 0

@@ -76,7 +76,8 @@ def test_gold_file_matches_return_value(corpus):
     assert len(gold) == N
     for g in gold:
         assert list(g) == ["path", "format", "template", "year", "agency", "agency_alt", "published_on",
-                           "index_number", "cells", "perturbations", "broken_check", "notes"]
+                           "index_number", "cells", "perturbations", "broken_check", "notes"] \
+            + (["region", "agency_key"] if g["template"] else [])  # who reported (issue #15): reports only
 
 
 def _reports(gold: list[dict]) -> list[dict]:

@@ -82,3 +82,55 @@ def make_agency(rng: random.Random, kind: str) -> Agency:
     if kind == "center" and "大队" in name:
         self_ref = "我大队"
     return Agency(name, kind, city, district, self_ref)
+
+
+# ---- who reported: ground truth for region, level and kind (issue #15) -------------------
+# Each city's province and prefecture code, and each district's GB/T 2260 code, written from
+# the published code table (own knowledge; tests/test_region.py checks them against the
+# bundled gazetteer, which comes from other sources).
+CITY_CODES = {
+    "淄博市": ("山东省", "370300"), "淮安市": ("江苏省", "320800"), "长春市": ("吉林省", "220100"),
+    "武汉市": ("湖北省", "420100"), "咸阳市": ("陕西省", "610400"), "福州市": ("福建省", "350100"),
+    "济南市": ("山东省", "370100"), "青岛市": ("山东省", "370200"), "苏州市": ("江苏省", "320500"),
+    "杭州市": ("浙江省", "330100"), "成都市": ("四川省", "510100"), "合肥市": ("安徽省", "340100"),
+    "郑州市": ("河南省", "410100"), "南京市": ("江苏省", "320100"), "宁波市": ("浙江省", "330200"),
+    "株洲市": ("湖南省", "430200"), "泉州市": ("福建省", "350500"), "潍坊市": ("山东省", "370700"),
+    "徐州市": ("江苏省", "320300"), "赣州市": ("江西省", "360700"), "洛阳市": ("河南省", "410300"),
+    "湖州市": ("浙江省", "330500"), "宜昌市": ("湖北省", "420500"), "绵阳市": ("四川省", "510700"),
+    "桂林市": ("广西壮族自治区", "450300"), "大连市": ("辽宁省", "210200"),
+}
+DISTRICT_CODES = {
+    "临淄区": "370305", "张店区": "370303", "周村区": "370306", "博山区": "370304", "洪泽区": "320813",
+    "清江浦区": "320812", "淮阴区": "320804", "绿园区": "220106", "二道区": "220105", "南关区": "220102",
+    "汉阳区": "420105", "江岸区": "420102", "杨陵区": "610403", "鼓楼区": "350102", "仓山区": "350104",
+    "历下区": "370102", "章丘区": "370114", "黄岛区": "370211", "吴中区": "320506", "西湖区": "330106",
+    "武侯区": "510107", "蜀山区": "340104", "金水区": "410105", "江宁区": "320115", "鄞州区": "330212",
+    "天元区": "430211", "晋江市": "350582", "寿光市": "370783", "沛县": "320322", "瑞金市": "360781",
+    "洛龙区": "410311", "德清县": "330521", "夷陵区": "420506", "涪城区": "510703", "临桂区": "450312",
+    "金州区": "210213",
+}
+# The generator's agency kinds as the dataset's agency_kind (a 人民政府办公室 is the office).
+KIND_GOLD = {"gov": "government", "bureau": "department", "town": "township", "center": "other"}
+
+
+def region_gold(name: str, kind: str, region: str) -> dict:
+    """The gold `region` of a generated report (`region` = city + district) and its
+    `agency_key`: one key per agency, whatever form of its name a report prints."""
+    import opencc  # the generated name may be printed in traditional characters
+
+    name = opencc.OpenCC("t2s").convert(name)
+    city, district = next((c, d) for c, d in REGIONS if c + d == region)
+    province, _ = CITY_CODES[city]
+    rest = name[len(region):] if name.startswith(region) else name[len(district):]
+    township = None
+    if kind == "town":
+        end = max(rest.find("街道"), -1)
+        township = rest[: end + 2] if end > 0 else rest[: rest.find("镇") + 1]
+    agency_kind = "office" if kind == "gov" and rest.endswith("办公室") else KIND_GOLD[kind]
+    full = dict(DEPARTMENTS)
+    short = {s: f for f, s in DEPARTMENTS}
+    unit = short.get(rest, rest) if rest not in full else rest
+    return {"region": {"province": province, "prefecture": city, "county": district, "township": township,
+                       "adcode": DISTRICT_CODES[district], "admin_level": "township" if kind == "town" else "county",
+                       "agency_kind": agency_kind},
+            "agency_key": f"{DISTRICT_CODES[district]}|{unit}"}

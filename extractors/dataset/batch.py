@@ -15,6 +15,7 @@ from extractors.dataset.remote import process_url
 from extractors.dataset.storage import is_url
 from extractors.dataset.store import write_part
 from extractors.pipeline import process_path
+from extractors.region import refine_with_url
 from extractors.settings import DEFAULT, Settings
 
 # Documents per task. 20: a .txt report takes ~5 ms, so a batch costs ~0.1 s against ~10 ms
@@ -47,5 +48,6 @@ def extract_paths(paths: list[str], root: str, staging: str, settings: Settings 
     if source_urls:
         for r in results:
             r.report["source_url"] = source_urls.get(r.report["source_path"])
+            refine_with_url(r.report, r.findings)  # a region the URL's province domain settles
     part = write_part(results, staging)
     return Batch([r.report for r in results], str(part) if part else None, time.perf_counter() - start)

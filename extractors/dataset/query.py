@@ -30,7 +30,8 @@ MAX_RULE_WIDTH = 160
 FINDING_KINDS = ("unmatched_label", "unlabelled_row", "duplicate_row", "unreadable_value", "placement_inferred",
                  "placement_ambiguous", "extra_cells", "reconstructed_split", "ambiguous_split",
                  "row_not_in_template", "encoding", "unit_in_cell", "template_unclear", "narrative_mismatch",
-                 "file_name_encoding", "placed_by_order", "order_unconfirmed", "earlier_format")
+                 "file_name_encoding", "placed_by_order", "order_unconfirmed", "earlier_format",
+                 "region_ambiguous")
 FINDING_FAMILIES = ("docx_", "html_", "pdf_")
 
 

@@ -75,6 +75,23 @@ def score_dataset(out: Path, gold: list[dict]) -> tuple[EvalResult, dict]:
     return score(values, reports, gold), statuses
 
 
+def region_problems(result: EvalResult, floor: dict) -> list[str]:
+    """Who reported below its floor: region share, any wrong region, a split or shared agency_id."""
+    rs, want = result.regions, floor.get("region")
+    if rs is None or not rs.docs or not want:
+        return []
+    problems = []
+    if rs.share(rs.region_right) < want.get("accuracy", 0):
+        problems.append(f"region right on {rs.share(rs.region_right):.4f} of {rs.docs} documents, below {want['accuracy']}")
+    if rs.share(rs.level_right) < want.get("level", 0):
+        problems.append(f"admin_level right on {rs.share(rs.level_right):.4f} of {rs.docs} documents, below {want['level']}")
+    if rs.region_wrong > want.get("wrong", 0):
+        problems.append(f"{rs.region_wrong} documents with a wrong region: {'; '.join(rs.wrong[:3])}")
+    if rs.agencies_split or rs.ids_shared:
+        problems.append(f"agency_id: {rs.agencies_split} agencies split over several ids, {rs.ids_shared} ids shared")
+    return problems
+
+
 def check_floor(result: EvalResult, floor_path: Path) -> list[str]:
     """Formats (present in the result) whose F1, agency accuracy or documents-exact share is
     below the floor; published_on and index_number accuracy below theirs."""
@@ -94,6 +111,7 @@ def check_floor(result: EvalResult, floor_path: Path) -> list[str]:
     for key, (share, n) in (("published_on", result.published_accuracy), ("index_number", result.index_accuracy)):
         if floor.get(key) is not None and n and share < floor[key]:
             problems.append(f"{key} right on {share:.4f} of {n} documents, below the floor {floor[key]}")
+    problems += region_problems(result, floor)
     min_exact = floor.get("docs_exact")
     if min_exact is not None and result.docs_exact < min_exact:
         problems.append(f"documents exact {result.docs_exact:.4f} below the floor {min_exact}")

@@ -39,6 +39,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from extractors.evaluate.region import RegionScore, score_regions
+
 REL_TOL = 1e-6  # relative tolerance for numbers (decimals such as 9116.36 survive float round trips)
 ABS_TOL = 1e-9  # so that 0 matches 0.0 and -0.0
 NA_STRINGS = frozenset({"/", "／", "-", "－", "—", "——", "–"})
@@ -131,6 +133,7 @@ class EvalResult:
     by_template: dict[str, Counts]
     docs: list[DocResult]
     worst_n: int = WORST_DEFAULT
+    regions: RegionScore | None = None  # who reported (extractors.evaluate.region)
 
     @property
     def n_docs(self) -> int:
@@ -193,6 +196,7 @@ class EvalResult:
             "published_on_accuracy": self.published_accuracy[0], "published_on_docs": self.published_accuracy[1],
             "index_number_accuracy": self.index_accuracy[0], "index_number_docs": self.index_accuracy[1],
             "worst": [d.to_dict() for d in self.worst()],
+            "regions": self.regions.to_dict() if self.regions else None,
         }
 
     def format_text(self, worst: int = 5, cells_per_doc: int = 6) -> str:
@@ -215,6 +219,8 @@ class EvalResult:
                      + _share_text("index_number", self.index_accuracy))
         for d in [d for d in self.docs if not d.agency_ok and d.found][:worst]:
             lines.append(f"- agency wrong: {d.path}: gold {d.gold_agency!r} got {d.agency!r}")
+        if self.regions and self.regions.docs:
+            lines.append(self.regions.format_text())
         for d in self.worst(worst):
             c = d.counts
             head = f"- {d.path} [{d.format} {d.template}] F1 {c.f1:.3f} ({c.right}/{c.gold} right, {c.predicted} predicted)"
@@ -379,12 +385,14 @@ def score(values: pd.DataFrame, reports: pd.DataFrame, gold: list[dict], worst: 
         rep_by_path.setdefault(path, rec)  # a duplicated source_path: the first report counts
     groups = {rid: df for rid, df in values.groupby("report_id", sort=False)} if len(values) else {}
     overall, by_format, by_template, docs = Counts(), {}, {}, []
+    pairs = []
     for g in gold:
         rep = rep_by_path.get(str(g["path"]).replace("\\", "/"))
+        pairs.append((g, rep))
         preds = groups.get(rep["report_id"]) if rep is not None else None
         d = _score_doc(g, rep, preds)
         docs.append(d)
         overall.add(d.counts)
         by_format.setdefault(d.format, Counts()).add(d.counts)
         by_template.setdefault(d.template, Counts()).add(d.counts)
-    return EvalResult(overall, by_format, by_template, docs, worst_n=worst)
+    return EvalResult(overall, by_format, by_template, docs, worst_n=worst, regions=score_regions(pairs))
