@@ -74,7 +74,8 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
             results, extract_s = _collect(futures, store, len(plan.todo) if show else None)
         t = time.perf_counter()
         written = store.commit(plan.path_ids)
-        write_derived(Path(out))  # agencies, labels, cross-year findings (extractors.export.derived)
+        if not is_url(out):  # agencies, labels, cross-year findings (extractors.export.derived)
+            write_derived(Path(out))
         write_s = time.perf_counter() - t
     results.sort(key=lambda r: r.report["source_path"])
     skipped = (found_skipped if paths is None else []) + plan.unreadable  # a crawl names its files

@@ -104,11 +104,18 @@ def test_every_written_file_carries_its_dictionary(tmp_path):
     from flows.cli import main
 
     assert main(["extract", str(REAL), "--out", str(tmp_path / "out"), "--workers", "1"]) == 0
-    for name in ("reports", "values", "findings", "agencies", "labels", "panel_findings"):
-        sch = pq.read_schema(tmp_path / "out" / f"{name}.parquet")
-        cols = json.loads(sch.metadata[b"ogi.dictionary"])
-        assert set(cols) == set(sch.names), name
-        assert sch.field(sch.names[0]).metadata[b"description"]
+    from extractors.dataset.query import files
+
+    out = tmp_path / "out"
+    paths = {name: files(out, name) for name in ("reports", "values", "findings")}  # every segment file
+    paths |= {name: [out / f"{name}.parquet"] for name in ("agencies", "labels", "panel_findings")}
+    for name, found in paths.items():
+        assert found, name
+        for path in found:
+            sch = pq.read_schema(path)
+            cols = json.loads(sch.metadata[b"ogi.dictionary"])
+            assert set(cols) == set(sch.names), (name, path)
+            assert sch.field(sch.names[0]).metadata[b"description"]
     assert write_derived(tmp_path / "out")["agencies"] == 3
 
 

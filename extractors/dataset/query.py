@@ -71,15 +71,24 @@ def files(out: Path | str, name: str, number: int | None = None) -> list[str]:
     return [] if man is None else [storage.url_of(f) for f in man.files(name)]
 
 
-def read_table(out: Path | str, name: str, number: int | None = None) -> pa.Table | None:
+def read_table(out: Path | str, name: str, number: int | None = None, columns: list[str] | None = None,
+               filters=None) -> pa.Table | None:
     """The dataset's table `name` ("reports", "values", "findings") in its schema, as of
-    one version (the current one by default); None if absent."""
+    one version (the current one by default); None if absent. `columns` and `filters`
+    (pyarrow's DNF form, e.g. ``[("row", "in", [...])]``) read only what a caller needs:
+    files are sorted by cell, so row groups that hold no wanted row are skipped."""
     man = version(out, number)
+    schema = SCHEMAS[name] if columns is None else pa.schema([SCHEMAS[name].field(c) for c in columns])
     if man is None:
-        return _legacy_table(out, name) if number is None else None
+        table = _legacy_table(out, name) if number is None else None
+        if table is not None and columns is not None:
+            table = table.select(columns)
+        if table is not None and filters is not None:
+            table = table.filter(pq.filters_to_expression(filters))
+        return table
     storage = Storage(out)
-    parts = [conform(storage.read_table([f]), SCHEMAS[name]) for f in man.files(name)]
-    return pa.concat_tables(parts) if parts else SCHEMAS[name].empty_table()
+    parts = [conform(storage.read_table([f], columns=columns, filters=filters), schema) for f in man.files(name)]
+    return pa.concat_tables(parts) if parts else schema.empty_table()
 
 
 def _legacy_table(out, name: str) -> pa.Table | None:

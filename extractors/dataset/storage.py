@@ -87,13 +87,15 @@ class Storage:
                 pq.write_table(table, f, **options)
         step(f"write {rel}")
 
-    def read_table(self, rels: list[str], columns: list[str] | None = None) -> pa.Table:
-        """The Parquet files `rels` read as one table (in that order)."""
+    def read_table(self, rels: list[str], columns: list[str] | None = None, filters=None) -> pa.Table:
+        """The Parquet files `rels` read as one table (in that order); `columns` and `filters`
+        (pyarrow's: row groups whose statistics exclude them are not read) as in pq.read_table."""
         paths = [self.path(r) for r in rels]
         if self.local:
-            return pq.read_table(paths if len(paths) != 1 else paths[0], columns=columns, partitioning=None)
-        return pq.read_table(paths if len(paths) != 1 else paths[0], columns=columns, filesystem=self.fs,
-                             partitioning=None)
+            return pq.read_table(paths if len(paths) != 1 else paths[0], columns=columns, filters=filters,
+                                 partitioning=None)
+        return pq.read_table(paths if len(paths) != 1 else paths[0], columns=columns, filters=filters,
+                             filesystem=self.fs, partitioning=None)
 
     def num_rows(self, rel: str) -> int:
         if self.local:

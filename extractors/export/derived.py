@@ -28,25 +28,29 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def _chain_rows(values: pa.Table | None, findings: pa.Table | None):
+VALUE_COLUMNS = ["report_id", "table", "row", "column", "value", "value_kind", "raw_value"]
+
+
+def _chain_rows(out: Path):
     """Only what the cross-year checks read (the values table can be large): the numbers of
-    the chained rows, and the findings that make a cell doubtful."""
+    the chained rows, and the findings that make a cell doubtful, read with the rows filtered
+    in the Parquet reader (row groups without them are skipped)."""
+    values = read_table(out, "values", columns=VALUE_COLUMNS, filters=[("row", "in", list(CHAIN_ROWS))])
+    findings = read_table(out, "findings", filters=[("check", "in", list(DOUBTFUL))])
     if values is None or findings is None:
         return None, None
-    keep = pc.and_(pc.is_in(values["row"], pa.array(CHAIN_ROWS)), pc.equal(values["value_kind"], "number"))
-    vals = values.filter(keep).select(["report_id", "table", "row", "column", "value", "value_kind", "raw_value"])
-    finds = findings.filter(pc.is_in(findings["check"], pa.array(DOUBTFUL)))
-    return vals.to_pandas(), finds.to_pandas()
+    values = values.filter(pc.equal(values["value_kind"], "number"))
+    return values.to_pandas(), findings.to_pandas()
 
 
 def derived_tables(out: Path) -> dict[str, pa.Table]:
     """The derived tables of the dataset at `out` (empty when it holds no reports)."""
-    reports, values, findings = (read_table(out, n) for n in ("reports", "values", "findings"))
+    reports = read_table(out, "reports")
     if reports is None:
         return {}
+    values, findings = _chain_rows(out)
     rep = reports.to_pandas()
-    vals, finds = _chain_rows(values, findings)
-    panel = cross_year_findings(rep, vals, finds) if vals is not None and finds is not None else []
+    panel = cross_year_findings(rep, values, findings) if values is not None and findings is not None else []
     return {"agencies": build_agencies(rep), "labels": labels_table(),
             "panel_findings": pa.Table.from_pylist(panel, schema=PANEL_FINDINGS)}
 
