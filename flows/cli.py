@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="print the package and extractor versions and exit")
     sub = p.add_subparsers(dest="command", required=True)
     for add in (_add_extract, _add_eval, _add_findings, _add_crawl, _add_serve, _add_versions, _add_compact,
-                _add_vacuum, _add_export, _add_report):
+                _add_vacuum, _add_derive, _add_export, _add_report):
         add(sub)
     return p
 
@@ -124,6 +124,14 @@ def _add_vacuum(sub) -> None:
                                     "only they use. The current version is always kept.")
     va.add_argument("--out", default="data/processed", help="dataset folder or URL (default: data/processed)")
     va.add_argument("--keep", type=int, default=1, help="versions to keep, the current one included (default: 1)")
+
+
+def _add_derive(sub) -> None:
+    de = sub.add_parser("derive", help="rebuild agencies, labels and the cross-year findings",
+                        description="Rebuild the derived tables (agencies.parquet, labels.parquet, "
+                                    "panel_findings.parquet) from the current version. `ogi extract` does it "
+                                    "after each commit for datasets of up to 100,000 reports.")
+    de.add_argument("--out", default="data/processed", help="dataset folder (default: data/processed)")
 
 
 def _add_export(sub) -> None:
@@ -410,6 +418,21 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
+def cmd_derive(args) -> int:
+    """`ogi derive`: 0 done; 2 no dataset; 3 dataset locked."""
+    from extractors.dataset.store import DatasetLocked
+    from extractors.export.derived import derive
+
+    try:
+        counts = derive(args.out)
+    except FileNotFoundError as exc:
+        return _error(str(exc))
+    except DatasetLocked as exc:
+        return _error(str(exc), EXIT_LOCKED)
+    print(", ".join(f"{name}.parquet {n} row(s)" for name, n in counts.items()))
+    return EXIT_OK
+
+
 def cmd_export(args) -> int:
     from extractors.export.writers import export
 
@@ -439,7 +462,7 @@ def cmd_report(args) -> int:
 
 COMMANDS = {"extract": cmd_extract, "eval": cmd_eval, "findings": cmd_findings,
             "crawl": cmd_crawl, "serve": cmd_serve, "versions": cmd_versions, "compact": cmd_compact,
-            "vacuum": cmd_vacuum, "export": cmd_export, "report": cmd_report}
+            "vacuum": cmd_vacuum, "derive": cmd_derive, "export": cmd_export, "report": cmd_report}
 
 
 REAPED_COMMANDS = ("extract", "eval", "crawl", "serve")

@@ -24,7 +24,7 @@ from extractors.dataset.storage import is_url
 from extractors.dataset.store import DatasetStore
 from extractors.dataset.summary import RunSummary, summarize
 from extractors.discover import only, scan
-from extractors.export.derived import write_derived
+from extractors.export.derived import refresh_after_commit
 from extractors.records import DocResult
 from extractors.settings import DEFAULT, Settings
 from flows.runtime import local_pool, plan_execution, run_in_pool, shared_api_settings
@@ -74,13 +74,16 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
             results, extract_s = _collect(futures, store, len(plan.todo) if show else None)
         t = time.perf_counter()
         written = store.commit(plan.path_ids)
-        if not is_url(out):  # agencies, labels, cross-year findings (extractors.export.derived)
-            write_derived(Path(out))
+        # agencies, labels, cross-year findings (extractors.export.derived); on object storage
+        # and for large datasets `ogi derive` builds them
+        derived_note = refresh_after_commit(Path(out)) if not is_url(out) else None
         write_s = time.perf_counter() - t
     results.sort(key=lambda r: r.report["source_path"])
     skipped = (found_skipped if paths is None else []) + plan.unreadable  # a crawl names its files
     summary = summarize(results, written, out if is_url(out) else Path(out), plan.skipped, skipped_inputs=skipped)
     summary.extract_seconds, summary.write_seconds = extract_s, write_s
+    if derived_note:
+        summary.notes.append(derived_note)
     summary.wall_seconds = time.perf_counter() - started
     return summary
 

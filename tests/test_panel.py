@@ -145,3 +145,21 @@ def test_a_broken_chain_is_a_finding_on_the_later_report():
         later.loc[ad & (later.column == "in_force"), "value"] += 1
         got = cross_year_findings(reports, pd.concat([values, later]), findings)
         assert [f["row"] for f in got if f["check"] == "active_disclosure.in_force_chain"].count("rules") == 1
+
+
+def test_large_datasets_leave_the_derived_tables_to_ogi_derive(tmp_path, monkeypatch, capsys):
+    """Over INLINE_MAX_REPORTS the extract run does not rebuild the derived tables (their cost
+    grows with the dataset): it says so in its summary, and `ogi derive` builds them."""
+    import extractors.export.derived as derived
+    from flows.cli import main
+
+    out = tmp_path / "out"
+    monkeypatch.setattr(derived, "INLINE_MAX_REPORTS", 2)
+    assert main(["extract", str(REAL), "--out", str(out), "--workers", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "derived tables (agencies, labels, panel_findings) not rebuilt" in printed and "ogi derive" in printed
+    assert not (out / "agencies.parquet").exists()
+    assert main(["derive", "--out", str(out)]) == 0
+    assert pq.read_table(out / "agencies.parquet").num_rows == 3
+    assert main(["derive", "--out", str(tmp_path / "none")]) == 2
+    assert not (tmp_path / "none").exists()  # a mistyped --out creates nothing

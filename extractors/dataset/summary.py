@@ -35,6 +35,7 @@ class RunSummary:
     write_seconds: float = 0.0  # time spent committing the dataset
     wall_seconds: float = 0.0  # the flow's own wall time
     skipped_inputs: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): not extracted
+    notes: list[str] = field(default_factory=list)  # what a run left undone after its commit (derived tables)
 
     def format(self) -> str:
         lines = [f"{self.documents} document(s) processed → {self.out}"
@@ -44,6 +45,7 @@ class RunSummary:
                      f"reports in dataset: {self.dataset_reports}")
         if self.skipped_inputs:
             lines.append(f"  {self.skipped_line()}")
+        lines += [f"  note: {n}" for n in self.notes]
         if self.worst:
             lines.append("  needing attention:")
             lines += [f"    {printable(p)} [{s}] {printable(r)}" for p, s, r in self.worst]

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from extractors.dataset.query import read_table
+from extractors.dataset.query import read_table, version
 from extractors.export.labels import labels_table
 from extractors.panel.agencies import build_agencies
 from extractors.panel.crossyear import CHAIN_ROWS, DOUBTFUL, cross_year_findings
@@ -28,6 +28,12 @@ def write_atomic(table: pa.Table, path: Path) -> None:
     os.replace(tmp, path)
 
 
+# Datasets of up to this many reports get their derived tables rebuilt by every run of the
+# extract flow. Beyond it the rebuild is left to `ogi derive` (or `ogi export`): measured on
+# benchmarks.scale's 1,000,000-report dataset, reading the chained rows alone takes 33 s
+# (27 M value rows) and the pandas join over them ran out of memory; at 100,000 reports
+# the rebuild is a few seconds, and commits keep costing what they add.
+INLINE_MAX_REPORTS = 100_000
 VALUE_COLUMNS = ["report_id", "table", "row", "column", "value", "value_kind", "raw_value"]
 
 
@@ -55,6 +61,22 @@ def derived_tables(out: Path) -> dict[str, pa.Table]:
             "panel_findings": pa.Table.from_pylist(panel, schema=PANEL_FINDINGS)}
 
 
+def refresh_after_commit(out: Path) -> str | None:
+    """What the extract flow calls after its commit: the derived tables rebuilt when the
+    dataset is small enough (INLINE_MAX_REPORTS). Never raises: the commit already stands,
+    so a failure here is a note in the run summary, not a failed run. Returns that note."""
+    man = version(out)
+    n = man.totals()["reports"] if man is not None else 0
+    if n > INLINE_MAX_REPORTS:
+        return (f"derived tables (agencies, labels, panel_findings) not rebuilt: {n:,} reports is over "
+                f"{INLINE_MAX_REPORTS:,}; run `ogi derive --out {out}`")
+    try:
+        write_derived(out)
+    except Exception as exc:  # noqa: BLE001 - the dataset is committed; say what was not rebuilt
+        return f"derived tables not rebuilt: {type(exc).__name__}: {exc}; run `ogi derive --out {out}`"
+    return None
+
+
 def write_derived(out: Path) -> dict[str, int]:
     """Write the derived tables into `out`; their row counts."""
     out = Path(out)
@@ -62,3 +84,18 @@ def write_derived(out: Path) -> dict[str, int]:
     for name, table in tables.items():
         write_atomic(table.cast(DERIVED_SCHEMAS[name]), out / f"{name}.parquet")
     return {name: t.num_rows for name, t in tables.items()}
+
+
+def derive(out) -> dict[str, int]:
+    """`ogi derive`: rebuild the derived tables of the dataset at `out` under the writer's
+    lock (a run that is writing makes it wait its turn: DatasetLocked); their row counts."""
+    from extractors.dataset.store import DatasetStore
+
+    out = Path(out)
+    if not out.is_dir():  # (opening a store would create the folder)
+        raise FileNotFoundError(f"no dataset in {out} (run `ogi extract` first)")
+    with DatasetStore(out) as store:
+        if store.manifest() is None:
+            raise FileNotFoundError(f"no dataset in {out} (run `ogi extract` first)")
+        return write_derived(out)
+
