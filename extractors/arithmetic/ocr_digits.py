@@ -96,8 +96,9 @@ def _number(v: Value) -> float | None:
 
 def resolve_ocr(values: list[Value], rows: list[Row], template: str | None) -> list[Finding]:
     """Check the OCR'd values against the template's arithmetic (module docstring)."""
-    if not attach_confidence(values, rows):
-        return []
+    attach_confidence(values, rows)
+    if not any(v.ocr_confidence is not None for v in values):
+        return []  # nothing was read by OCR
     cell = {(v.table, v.row, v.column): v for v in values if v.row is not None}
     num = {k: _number(v) for k, v in cell.items()}
     eqs = [eq for _ident, eq in equations(cell, template)]

@@ -26,8 +26,9 @@ MAX_RULE_WIDTH = 160
 FINDING_KINDS = ("unmatched_label", "unlabelled_row", "duplicate_row", "unreadable_value", "placement_inferred",
                  "placement_ambiguous", "extra_cells", "reconstructed_split", "ambiguous_split",
                  "row_not_in_template", "encoding", "unit_in_cell", "template_unclear", "narrative_mismatch",
-                 "file_name_encoding", "placed_by_order", "order_unconfirmed", "earlier_format")
-FINDING_FAMILIES = ("docx_", "html_", "pdf_")
+                 "file_name_encoding", "placed_by_order", "order_unconfirmed", "earlier_format",
+                 "ocr_digit_resolved", "ocr_digit_unresolved")
+FINDING_FAMILIES = ("docx_", "html_", "pdf_", "ocr_")
 
 
 class UnknownCheck(ValueError):

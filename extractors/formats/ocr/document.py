@@ -40,9 +40,17 @@ def ocr_pdf_page(page, index: int, notes: list) -> PageLayout:
     return out
 
 
+def _quiet_opencv() -> None:
+    """A broken image is this reader's error, not a log line of OpenCV's on stderr."""
+    try:
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+    except AttributeError:  # pragma: no cover - an OpenCV build without the logging module
+        pass
+
+
 def decode_pages(data: bytes, name: str) -> list[np.ndarray]:
     """The pages of an image file, as OpenCV decodes them (colour kept for the red seal)."""
-    cv2.setLogLevel(0)  # silent: a broken image is this function's error, not OpenCV's log line
+    _quiet_opencv()
     buf = np.frombuffer(data, np.uint8)
     ok, pages = cv2.imdecodemulti(buf, cv2.IMREAD_COLOR)
     if not ok or not pages:

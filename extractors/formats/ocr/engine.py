@@ -80,18 +80,53 @@ def detect(gray: np.ndarray) -> list[tuple[int, int, int, int]]:
     return out
 
 
+# Glyphs the recogniser may put out for each digit (its dictionary holds full-width forms,
+# letters and the Chinese zero): a digit's confidence is the probability of all of them, so
+# that a 0 the model splits between "0" and "o" is not taken for a doubtful digit.
+DIGIT_GLYPHS = {"0": "0oO０〇D", "1": "1lI|１", "2": "2２", "3": "3３", "4": "4４", "5": "5５S", "6": "6６",
+                "7": "7７", "8": "8８B", "9": "9９"}
+
+
+@functools.cache
+def _digit_classes() -> dict[int, tuple[int, ...]]:
+    """Class index of each digit glyph -> the class indices of its digit's glyphs."""
+    index = engine().text_rec.postprocess_op.dict
+    out = {}
+    for glyphs in DIGIT_GLYPHS.values():
+        ids = tuple(index[g] for g in glyphs if g in index)
+        for i in ids:
+            out[i] = ids
+    return out
+
+
 def recognise(crops: list[np.ndarray]) -> list[tuple[str, list[float]]]:
-    """The text of each grey crop and the confidence (0..1) of each of its characters."""
+    """The text of each grey crop and the confidence (0..1) of each of its characters: the
+    CTC decoding of RapidOCR's recogniser (greedy, repeats and blanks dropped), with a
+    digit's confidence summed over the glyphs that write it (`DIGIT_GLYPHS`)."""
     import cv2
 
     if not crops:
         return []
-    res, _ = engine().text_rec([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops], return_word_box=True)
-    out = []
-    for r in res:
-        text = r[0]
-        confs = [float(c) for c in r[2][4]] if len(r) > 2 and r[2] else [float(r[1])] * len(text)
-        if len(confs) != len(text):
-            confs = [float(r[1])] * len(text)
-        out.append((text, confs))
+    rec = engine().text_rec
+    chars = rec.postprocess_op.character
+    same = _digit_classes()
+    imgs = [cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]
+    order = np.argsort([im.shape[1] / max(im.shape[0], 1) for im in imgs])
+    out: list[tuple[str, list[float]]] = [("", [])] * len(imgs)
+    _c, height, width = rec.rec_image_shape
+    for start in range(0, len(imgs), rec.rec_batch_num):
+        idx = order[start:start + rec.rec_batch_num]
+        ratio = max([width / height] + [imgs[i].shape[1] / max(imgs[i].shape[0], 1) for i in idx])
+        batch = np.stack([rec.resize_norm_img(imgs[i], ratio) for i in idx]).astype(np.float32)
+        preds = rec.session(batch)[0]  # (batch, time steps, classes): softmax probabilities
+        for b, i in enumerate(idx):
+            best = preds[b].argmax(axis=1)
+            text, confs, prev = [], [], 0
+            for t, k in enumerate(best):
+                if k != 0 and k != prev:
+                    text.append(chars[k])
+                    ids = same.get(int(k))
+                    confs.append(float(preds[b, t, list(ids)].sum() if ids else preds[b, t, k]))
+                prev = k
+            out[i] = ("".join(text), confs)
     return out

@@ -41,7 +41,7 @@ LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1",
 SAME_SHAPE = "OoDlI|"
 SUBSTITUTED_CONF = 0.5
 # Punctuation the recogniser reads for its look-alike in the reports' labels.
-PUNCT_FIX = str.maketrans({"丶": "、"})
+PUNCT_FIX = str.maketrans({"丶": "、", "·": "."})
 
 
 @dataclass(slots=True)

@@ -24,9 +24,8 @@ H_RULE_PT = 24.0
 # TOUCH_PT), as every rule of a ruled table does.
 V_RULE_PT = 8.0
 TOUCH_PT = 2.0
-# A vertical rule runs on across the horizontal rule it meets (a column's rule spans rows),
-# or is this long on its own (pt): two rows of the generated tables. A stroke of a character
-# touching both rules of a tight row is neither.
+# A vertical rule shares its x with another one (a column's rules run through the table's
+# rows and blocks), or is this long on its own (pt): two rows of the generated tables.
 LONG_RULE_PT = 26.0
 # Gaps closed along a rule before it is measured (pt): 1.5 pt (a broken scan line).
 GAP_PT = 1.5
@@ -47,16 +46,15 @@ def _inside_text(x: int, y: int, w: int, h: int, text_boxes: list, margin: int) 
 
 def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
             text_boxes: list) -> list[tuple[int, int, int, int]]:
-    """The vertical runs that are long, or continue above or below through a horizontal rule
-    (another run at the same x whose end is within 3 `tol` of this one's) and do not cut
-    through a detected line of text."""
+    """The vertical runs that do not cut through a detected line of text and are long, or
+    line up with another run (a table's column rules share their x across its rows and
+    blocks; a character's stroke that touches both rules of a tight row rarely does)."""
     out = []
     for x, y, w, h in vboxes:
         cx = x + w / 2
         if h < long_px and _inside_text(x, y, w, h, text_boxes, 2 * tol):
             continue
-        if h >= long_px or any(abs(cx - (x2 + w2 / 2)) <= tol and (abs(y - (y2 + h2)) <= 3 * tol or abs(y + h - y2) <= 3 * tol)
-                               for x2, y2, w2, h2 in vboxes if (x2, y2) != (x, y)):
+        if h >= long_px or any(abs(cx - (x2 + w2 / 2)) <= tol for x2, y2, w2, h2 in vboxes if (x2, y2) != (x, y)):
             out.append((x, y, w, h))
     return out
 
