@@ -20,7 +20,7 @@ from extractors.arithmetic.ocr_digits import resolve_ocr
 from extractors.discover import file_sha256, open_regular, source_name
 from extractors.errors import ExtractionError
 from extractors.formats import reader_for
-from extractors.formats.ocr.engine import OCR_MEMORY_MB
+from extractors.formats.ocr.engine import OCR_MEMORY_MB, OCR_TIME_FACTOR
 from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
@@ -110,7 +110,8 @@ def _read_in_worker(data: bytes, report: dict, fmt: str, name: str, settings: Se
         return None
     warm()
     if fmt in OCR_FORMATS:  # a scan's pages are read by OCR, which needs more memory
-        settings = settings.with_(memory_mb=settings.memory_mb + OCR_MEMORY_MB)
+        settings = settings.with_(memory_mb=settings.memory_mb + OCR_MEMORY_MB,
+                                  timeout_s=settings.timeout_s * OCR_TIME_FACTOR)
     try:
         return run_limited(_READ_DOCUMENT, data, (report, fmt, name, settings), name, settings,
                            reader=reader_for(fmt))

@@ -82,3 +82,26 @@ def test_the_confidence_comes_from_the_cell_the_value_was_read_from():
     cells = [Cell(v.raw_value, page=3, table=0, row=5, col=i + 1, confidence=0.97) for i, v in enumerate(values)]
     resolve_ocr(values, [Row("table", [Cell("一、本年新收", table=0, row=5, col=0), *cells])], "gb2021")
     assert [v.ocr_confidence for v in values] == [0.97] * 7
+
+
+def test_an_empty_ocr_cell_where_the_total_fails_takes_the_only_value_that_closes_it():
+    values = row(["1", "2", "0", "0", "0", "1"], [0.99] * 6, "7")
+    values[2].value, values[2].value_kind, values[2].raw_value, values[2].ocr_confidence = None, "blank", "", None
+    findings = resolve_ocr(values, [], "gb2021")
+    cell = by_col(values)["research_institution"]
+    assert (cell.value, cell.value_kind) == (3.0, "number")
+    assert [f.check for f in findings] == ["ocr_digit_resolved"] and "empty cell" in findings[0].message
+
+
+def test_an_empty_ocr_cell_the_arithmetic_agrees_with_stays_blank():
+    values = row(["1", "2", "0", "0", "0", "1"], [0.99] * 6, "4")
+    values[2].value, values[2].value_kind, values[2].raw_value, values[2].ocr_confidence = None, "blank", "", None
+    assert resolve_ocr(values, [], "gb2021") == []
+    assert by_col(values)["research_institution"].value_kind == "blank"
+
+
+def test_a_number_read_with_a_leading_zero_is_doubtful_and_may_lose_a_digit():
+    values = row(["02", "2", "0", "0", "0", "1"], [0.99] * 6, "3")
+    findings = resolve_ocr(values, [], "gb2021")
+    assert by_col(values)["natural_person"].value == 0.0
+    assert [f.check for f in findings] == ["ocr_digit_resolved"]

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 # Degradations, each applied with its share of the pages (the issue's list of what real
 # scans show); `clean` documents get none.
@@ -40,13 +40,14 @@ def rasterise(pdf: Path, dpi: int) -> list[Image.Image]:
 
 
 def red_seal(img: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
-    """A round red seal stamped over the middle of the page (over text or table rows)."""
+    """A round red seal stamped over the middle of the page (over text or table rows). Stamp
+    ink absorbs like a filter (multiplied into the page): the print under it stays dark."""
     w, h = img.size
     r = int(dpi * 0.8)  # a 4 cm seal
     cx, cy = int(w * rng.uniform(0.35, 0.65)), int(h * rng.uniform(0.3, 0.7))
-    layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
+    layer = Image.new("RGB", img.size, (255, 255, 255))
     d = ImageDraw.Draw(layer)
-    red = (220, 30, 30, 170)
+    red = (225, 60, 60)
     d.ellipse((cx - r, cy - r, cx + r, cy + r), outline=red, width=max(3, dpi // 30))
     try:
         font = ImageFont.truetype(SEAL_FONT, max(12, dpi // 5))
@@ -54,7 +55,7 @@ def red_seal(img: Image.Image, rng: random.Random, dpi: int) -> Image.Image:
     except OSError:
         pass
     d.regular_polygon((cx, cy, r // 4), 5, fill=red)
-    return Image.alpha_composite(img.convert("RGBA"), layer).convert("RGB")
+    return ImageChops.multiply(img.convert("RGB"), layer)
 
 
 def degrade(img: Image.Image, kinds: set[str], rng: random.Random, dpi: int) -> Image.Image:

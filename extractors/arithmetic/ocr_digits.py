@@ -15,6 +15,10 @@ the other cells as printed.
 * several: the cells on which they agree are pinned; the others are `unreadable`;
 * none, or a doubtful cell that no identity checks (table 2 has none): `unreadable`.
 
+A cell of an OCR'd table that reads empty where an identity fails is doubtful too (the
+recogniser may have missed a lone digit): its readings are empty, or the value that closes
+the gap; it stays blank when the arithmetic holds with it empty.
+
 An `unreadable` cell's finding (`ocr_digit_unresolved`, `warning`) lists its candidate
 readings in `detail.candidates`. A report is `ok` only when no cell is left unreadable.
 """
@@ -56,11 +60,18 @@ def attach_confidence(values: list[Value], rows: list[Row]) -> bool:
 
 
 def readings(v: Value) -> list[float]:
-    """The value as read first, then each reading with one confusable digit changed."""
+    """The value as read first, then each reading with one confusable digit changed, then
+    (a number read with a leading zero, "02") each reading with one digit left out."""
     text = _digits(v)
     if text is None:
         return [v.value]
     out = [v.value]
+    raw = (v.raw_value or "").strip()
+    if _leading_zero(v):
+        for i in range(len(raw)):
+            cand = raw[:i] + raw[i + 1:]
+            if cand and float(cand) not in out:
+                out.append(float(cand))
     for i, ch in enumerate(text):
         for alt in CONFUSABLE.get(ch, ""):
             cand = text[:i] + alt + text[i + 1:]
@@ -70,6 +81,11 @@ def readings(v: Value) -> list[float]:
             if val not in out:
                 out.append(val)
     return out
+
+
+def _leading_zero(v: Value) -> bool:
+    raw = (v.raw_value or "").strip()
+    return len(raw) > 1 and raw[0] == "0" and raw.isdigit()
 
 
 def _digits(v: Value) -> str | None:
@@ -103,12 +119,36 @@ def resolve_ocr(values: list[Value], rows: list[Row], template: str | None) -> l
     num = {k: _number(v) for k, v in cell.items()}
     eqs = [eq for _ident, eq in equations(cell, template)]
     doubtful = {k for k, v in cell.items() if v.ocr_confidence is not None and _digits(v) is not None
-                and v.ocr_confidence < LOW_CONFIDENCE}
+                and (v.ocr_confidence < LOW_CONFIDENCE or _leading_zero(v))}
     doubtful |= _explaining_cells(eqs, cell, num)
+    gaps = _blank_gaps(values, eqs, cell, num)
+    doubtful |= set(gaps)
     findings: list[Finding] = []
     for group in _groups(doubtful, eqs):
-        findings += _solve(group, eqs, cell, num)
+        findings += _solve(group, eqs, cell, num, gaps)
     return findings
+
+
+def _blank_gaps(values: list[Value], eqs: list[Equation], cell: dict, num: dict) -> dict[CellKey, list[float]]:
+    """Cells of an OCR'd table that read empty where an identity fails: the recogniser may
+    have missed what is printed there. Each with the values that would close the gaps."""
+    ocr_tables = {v.source_table for v in values if v.ocr_confidence is not None}
+    out: dict[CellKey, list[float]] = {}
+    for eq in eqs:
+        if _holds(eq, num) is not False:
+            continue
+        for k in (*eq.expected, *eq.printed):
+            v = cell.get(k)
+            if v is None or v.value_kind != "blank" or v.source_table not in ocr_tables:
+                continue
+            others = {**num, k: 0.0}
+            exp = sum(others[x] for x in eq.expected)
+            pri = sum(others[x] for x in eq.printed)
+            x = pri - exp if k in eq.expected else exp - pri
+            cands = out.setdefault(k, [0.0])
+            if x > 0 and x == int(x) and x not in cands:
+                cands.append(float(x))
+    return out
 
 
 def _explaining_cells(eqs: list[Equation], cell: dict, num: dict) -> set[CellKey]:
@@ -149,13 +189,14 @@ def _groups(doubtful: set[CellKey], eqs: list[Equation]) -> list[list[CellKey]]:
     return list(out.values())
 
 
-def _solve(group: list[CellKey], eqs: list[Equation], cell: dict, num: dict) -> list[Finding]:
+def _solve(group: list[CellKey], eqs: list[Equation], cell: dict, num: dict,
+           gaps: dict[CellKey, list[float]]) -> list[Finding]:
     """One group of doubtful cells: the combinations of readings every identity accepts."""
     members = set(group)
     mine = [eq for eq in eqs if members & {*eq.expected, *eq.printed}
             and _holds(eq, {**num, **{g: 0.0 for g in group}}) is not None]
     checked = [k for k in group if any(k in (*eq.expected, *eq.printed) for eq in mine)]
-    cands = {k: readings(cell[k]) for k in group}
+    cands = {k: gaps[k] if k in gaps else readings(cell[k]) for k in group}
     solutions = _search(checked, cands, mine, num)
     out = []
     for k in group:
@@ -217,6 +258,14 @@ def _settle(k: CellKey, v: Value, cands: list[float], solutions: list[dict], rea
     values = sorted({s[k] for s in solutions if k in s})
     where = dict(table=v.table, row=v.row, column=v.column)
     read = v.raw_value
+    if len(values) == 1 and v.value_kind == "blank":
+        if values[0] == 0.0:  # the arithmetic agrees the cell is empty: it stays blank
+            return Finding("ocr_digit_resolved", "info", "OCR read an empty cell; the template's arithmetic "
+                           "holds with it empty", **where, detail={"read": "", "value": None, "candidates": ["blank"]})
+        v.value, v.value_kind = values[0], "number"
+        return Finding("ocr_digit_resolved", "info", f"OCR read an empty cell; the template's arithmetic allows only "
+                       f"{_fmt(values[0])}, stored", **where,
+                       detail={"read": "", "value": values[0], "candidates": ["blank", *map(_fmt, cands[1:])]})
     if len(values) == 1:
         changed = values[0] != v.value
         v.value = values[0]
@@ -228,8 +277,9 @@ def _settle(k: CellKey, v: Value, cands: list[float], solutions: list[dict], rea
     shown = values or cands
     if values:
         reason = "several readings satisfy the arithmetic"
+    what = f"OCR read {read!r} (confidence {v.ocr_confidence})" if v.value_kind != "blank" else "OCR read an empty cell"
     v.value, v.value_kind = None, "unreadable"
-    msg = f"OCR read {read!r} (confidence {v.ocr_confidence}) and {reason}: candidates {', '.join(map(_fmt, shown))}"
+    msg = f"{what} and {reason}: candidates {', '.join(map(_fmt, shown))}"
     return Finding("ocr_digit_unresolved", "warning", msg, **where,
                    detail={"read": read, "confidence": v.ocr_confidence, "candidates": [_fmt(c) for c in shown]})
 

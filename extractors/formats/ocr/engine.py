@@ -32,6 +32,10 @@ THREADS = 1
 # onnxruntime's buffers took VmPeak from 422 MB to 1.9 GB on a 4-page scan read in one
 # process here (RSS peak 0.94 GB); 2 GB more than the 1 GB of other formats leaves margin.
 OCR_MEMORY_MB = 2048
+# The per-document time limit of a document read by OCR is this many times the limit of the
+# other formats (60 s): a page costs 3-8 s of CPU (benchmarks/OCR.md), so a 6-page scan on a
+# loaded machine needs more than 60 s; 5x (300 s) still stops a 300-page scan in time.
+OCR_TIME_FACTOR = 5
 # Narrowest input of the recogniser (px, at its 48 px height): RapidOCR's 320, the width the
 # model was trained at. Narrower is faster (160 px: 2.3 s instead of 3.9 s of recognition on a
 # dense table page) but a lone 0 then reads as "o" half the time and its confidence drops from

@@ -40,8 +40,16 @@ NARROW_WIDTH = 0.55
 LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
 SAME_SHAPE = "OoDlI|"
 SUBSTITUTED_CONF = 0.5
+# Ink the detector left without a box is recognised when it is glyph-sized: 4-20 pt tall (a
+# digit of 9-16 pt type), with some ink (a tenth of its height squared: noise specks and
+# rule remnants are thinner); its box padded by ORPHAN_PAD_PT like the detector's.
+GLYPH_MIN_PT, GLYPH_MAX_PT = 4.0, 20.0
+GLYPH_MIN_INK = 0.1
+ORPHAN_PAD_PT = 1.5
 # Punctuation the recogniser reads for its look-alike in the reports' labels.
 PUNCT_FIX = str.maketrans({"丶": "、", "·": "."})
+# A box that reads as nothing but these is dropped.
+LONE_MARKS = "。，、.,'\"`·:;：；_-—~ "
 
 
 @dataclass(slots=True)
@@ -80,6 +88,8 @@ def _fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
 def box_chars(box: tuple[int, int, int, int], text: str, confs: list[float], px_per_pt: float) -> list[OcrChar]:
     """The characters of one recognised box, spread over its width (points)."""
     text, confs = _fix_text(text, confs)
+    if not text.strip(LONE_MARKS):
+        return []  # a lone mark: a speck or a stroke cut off a character, not content
     x0, y0, x1, y1 = box
     weights = [NARROW_WIDTH if _is_narrow(ch) else 1.0 for ch in text]
     total = sum(weights) or 1.0
@@ -106,6 +116,58 @@ def split_at_rules(box: tuple[int, int, int, int], vboxes: list[tuple[int, int, 
         left = int(c) + 1
     out.append((left, y0, x1, y1))
     return [b for b in out if b[2] - b[0] >= margin]
+
+
+def cut_at_hrules(box: tuple[int, int, int, int], hrules: list[tuple[float, float, float]],
+                  margin: int) -> list[tuple[int, int, int, int]]:
+    """A text box cut where a horizontal rule runs through it (a column of stacked header
+    characters the detector ran on into the value below)."""
+    x0, y0, x1, y1 = box
+    cuts = sorted(int(y) for rx0, y, rx1 in hrules if y0 + margin < y < y1 - margin and rx0 <= x0 + margin and rx1 >= x1 - margin)
+    out, top = [], y0
+    for c in cuts:
+        out.append((x0, top, x1, c))
+        top = c + 1
+    out.append((x0, top, x1, y1))
+    return [b for b in out if b[3] - b[1] >= margin]
+
+
+def stacked_chars(box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """A box much taller than wide holds characters stacked one per line (a narrow header
+    cell): one square box per character, for the recogniser reads lines, not columns."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if h <= TALL_FACTOR * w or w <= 0:
+        return [box]
+    n = max(1, round(h / w))
+    step = h / n
+    return [(x0, round(y0 + i * step), x1, round(y0 + (i + 1) * step)) for i in range(n)]
+
+
+def orphan_boxes(clean: np.ndarray, boxes: list, px_per_pt: float) -> list[tuple[int, int, int, int]]:
+    """Glyph-sized ink the detector found no box for (a lone 0 or 1 in a narrow cell is
+    easily missed on a reduced page), grouped left to right into boxes of their own."""
+    import cv2
+
+    ink = prep.binarize(clean)
+    for x0, y0, x1, y1 in boxes:
+        ink[y0:y1, x0:x1] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    lo, hi = GLYPH_MIN_PT * px_per_pt, GLYPH_MAX_PT * px_per_pt
+    blobs = sorted((int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, area in stats[1:n]
+                   if lo <= h <= hi and w <= hi and area >= GLYPH_MIN_INK * h * h)
+    out: list[list[int]] = []
+    for x0, y0, x1, y1 in blobs:
+        for b in out:
+            gap = x0 - b[2]
+            if -hi < gap <= 0.6 * max(y1 - y0, b[3] - b[1]) and min(y1, b[3]) - max(y0, b[1]) > 0:
+                b[:] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
+                break
+        else:
+            out.append([x0, y0, x1, y1])
+    pad = max(2, round(ORPHAN_PAD_PT * px_per_pt))
+    h, w = clean.shape
+    return [(max(0, b[0] - pad), max(0, b[1] - pad), min(w, b[2] + pad), min(h, b[3] + pad)) for b in out]
 
 
 def _turn_upright(gray: np.ndarray, boxes: list, read: PageRead) -> tuple[np.ndarray, list]:
@@ -139,7 +201,11 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> Pa
     edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found)
     clean = gray.copy()
     clean[mask > 0] = 255
-    boxes = [b for box in found for b in split_at_rules(box, vboxes, max(3, round(2 * px_per_pt)))]
+    margin = max(3, round(2 * px_per_pt))
+    hrules = [(e["x0"] * px_per_pt, e["top"] * px_per_pt, e["x1"] * px_per_pt) for e in edges if e["orientation"] == "h"]
+    boxes = [b for box in found for piece in cut_at_hrules(box, hrules, margin)
+             for part in split_at_rules(piece, vboxes, margin) for b in stacked_chars(part)]
+    boxes += orphan_boxes(clean, boxes, px_per_pt)
     read.boxes = len(boxes)
     texts = engine.recognise([clean[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes])
     chars = [ch for box, (text, confs) in zip(boxes, texts, strict=True) for ch in box_chars(box, text, confs, px_per_pt)]
