@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 	@echo "installing the project and its dependencies into $(VENV) (once; a minute or two)"
 	@# -qq: errors only; pip's and setuptools' warnings are nothing a user of `make run` can act on.
 	$(BIN)/pip install --quiet --quiet --upgrade pip
-	$(BIN)/pip install --quiet --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --quiet -e '.[test,ocr]'
 	@touch $(STAMP)
 
 setup: $(STAMP)

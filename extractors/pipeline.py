@@ -16,9 +16,11 @@ from functools import cache
 from pathlib import Path
 
 from extractors.arithmetic.checks import quality, run_checks
+from extractors.arithmetic.ocr_digits import resolve_ocr
 from extractors.discover import file_sha256, open_regular, source_name
 from extractors.errors import ExtractionError
 from extractors.formats import reader_for
+from extractors.formats.ocr.engine import OCR_MEMORY_MB, OCR_TIME_FACTOR
 from extractors.formats.sniff import sniff
 from extractors.metadata import extract_metadata
 from extractors.narrative import narrative_values
@@ -34,6 +36,8 @@ from schemas import TABLES
 # Share of the template's cells that must be found for a report to count as complete.
 # 1.0: any missing or unreadable cell makes the report `partial`.
 COMPLETE_SHARE = 1.0
+# Formats whose pages may be read by OCR (a PDF's pages without a text layer, page images).
+OCR_FORMATS = ("pdf", "image")
 
 
 def sha256(data: bytes) -> str:
@@ -111,6 +115,9 @@ def _read_in_worker(data: bytes, report: dict, fmt: str, name: str, settings: Se
     if not can_sandbox():
         return None
     warm()
+    if fmt in OCR_FORMATS:  # a scan's pages are read by OCR, which needs more memory
+        settings = settings.with_(memory_mb=settings.memory_mb + OCR_MEMORY_MB,
+                                  timeout_s=settings.timeout_s * OCR_TIME_FACTOR)
     try:
         return run_limited(_READ_DOCUMENT, data, (report, fmt, name, settings), name, settings,
                            reader=reader_for(fmt))
@@ -158,6 +165,7 @@ def _failed(report: dict, error: str) -> DocResult:
 def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> DocResult:
     meta = extract_metadata(doc.text, doc.title_hint, doc.page_box)
     asm: Assembly = assemble(doc, meta.year, settings)
+    asm.findings.extend(resolve_ocr(asm.values, doc.rows, asm.template))  # OCR'd digits checked, not trusted
     report.update(format=doc.format, format_detail=doc.detail, template=asm.template,
                   template_evidence=asm.template_evidence, year=meta.year, agency=meta.agency,
                   agency_printed=meta.agency_printed, agency_source=meta.agency_source,

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 # Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
-EXTRACTOR_VERSION = "0.2.1"
+EXTRACTOR_VERSION = "0.3.0"
 
 
 
@@ -34,6 +34,7 @@ class Cell:
     fused: bool = False  # text whose numbers may run together with no separator
     merged: bool = False  # a grid position covered by a cell starting further left (horizontal
     #                       merge): its text repeats that cell's and is not a value of its own
+    confidence: float | None = None  # OCR: the recogniser's least confidence over its characters
 
 
 @dataclass
@@ -87,6 +88,7 @@ class Value:
     source_row: int | None
     source_col: int | None
     seq: int = 0
+    ocr_confidence: float | None = None  # the recogniser's confidence in the cell (null: not OCR)
 
 
 @dataclass

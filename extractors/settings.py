@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields, replace
 
 SCORERS = ("fuzzy", "exact")  # fuzzy: the real matcher; exact: the baseline of `ogi eval`
 PDF_GEOMETRIES = ("pdfium", "pdfplumber")  # where the geometry of a PDF's table pages comes from
-SANDBOXABLE_FORMATS = ("txt", "html", "docx", "pdf", "markdown")
+SANDBOXABLE_FORMATS = ("txt", "html", "docx", "pdf", "markdown", "doc", "wps", "rtf", "image")
 
 # Per-document limits of the sandbox worker (extractors.sandbox), which reads a document and
 # assembles its tables; override them per run (`Settings(timeout_s=..., memory_mb=...)`).

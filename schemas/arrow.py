@@ -73,6 +73,7 @@ VALUES = pa.schema(
         pa.field("source_row", pa.int32()),
         pa.field("source_col", pa.int32()),
         pa.field("seq", pa.int32(), nullable=False),  # order of the cell in the document
+        pa.field("ocr_confidence", pa.float64()),  # 0..1 recogniser confidence of an OCR'd cell; null otherwise
     ]
 )
 

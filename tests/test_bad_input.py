@@ -1,5 +1,7 @@
 """Bad input gets a clear status and reason; nothing raises."""
 
+import shutil
+
 from extractors.pipeline import process_bytes
 
 
@@ -26,15 +28,20 @@ def test_text_that_is_not_a_report():
     assert "no statistical tables" in rep["error"]
 
 
-def test_old_word_file_is_unsupported_not_a_crash():
+def test_a_broken_old_word_file_is_a_status_not_a_crash():
     data = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512 + "WordDocument".encode("utf-16-le")
     rep = process_bytes(data, "report.doc").report
-    assert rep["status"] == "unsupported_format" and "Word 97-2003 (.doc)" in rep["error"]
+    if shutil.which("soffice"):
+        assert (rep["status"], rep["format"]) == ("failed", "doc")
+        assert rep["error"].startswith("report.doc: LibreOffice could not convert it")
+    else:
+        assert rep["status"] == "unsupported_format" and "apt-get install libreoffice-writer-nogui" in rep["error"]
 
 
-def test_image_needs_ocr():
+def test_a_corrupt_image_is_unreadable():
     rep = process_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "scan.png").report
-    assert rep["status"] == "needs_ocr"
+    assert (rep["status"], rep["format"]) == ("failed", "image")
+    assert rep["error"] == "scan.png: the image cannot be decoded (corrupt or truncated)"
 
 
 def test_structured_formats_bad_input_gets_a_status(tmp_path):

@@ -144,40 +144,44 @@ def test_ole2_builder_writes_a_compound_file_header():
     assert "WordDocument".encode("utf-16-le") in data[2 * SECTOR:]
 
 
-@pytest.mark.parametrize("streams,name,kind", [
-    (("WordDocument", "1Table"), "report.doc", "Word 97-2003 (.doc)"),
-    (("WordDocument", "1Table"), "REPORT.WPS", "WPS (.wps)"),  # WPS saves the Word streams too
-    (("WordDocument",), "no-extension", "Word 97-2003 (.doc)"),
-    (("Workbook",), "sheet.xls", "Excel 97-2003 (.xls)"),
-    (("Contents",), "saved.wps", "WPS (.wps)"),
-    (("Contents",), "unknown.bin", "OLE2 (.doc/.wps)"),
+@pytest.mark.parametrize("streams,name,fmt", [
+    (("WordDocument", "1Table"), "report.doc", "doc"),
+    (("WordDocument", "1Table"), "REPORT.WPS", "wps"),  # WPS saves the Word streams too
+    (("WordDocument",), "no-extension", "doc"),
+    (("Contents",), "saved.wps", "wps"),
+    (("Contents",), "unknown.bin", "doc"),  # an OLE2 file of no known kind: LibreOffice tries it
 ])
-def test_ole2_files_are_unsupported_and_named(streams, name, kind):
+def test_ole2_word_and_wps_files_are_read_through_libreoffice(streams, name, fmt):
+    assert sniff(ole2_file(*streams), name) == fmt
+
+
+def test_an_ole2_workbook_is_unsupported_and_named():
     with pytest.raises(UnsupportedFormat) as err:
-        sniff(ole2_file(*streams), name)
-    assert str(err.value) == f"{name}: old binary {kind} file; convert it to .docx or PDF first"
+        sniff(ole2_file("Workbook"), "sheet.xls")
+    assert str(err.value) == "sheet.xls: old binary Excel 97-2003 (.xls) file, not a report format ogi-reports reads"
     assert err.value.status == "unsupported_format"
 
 
 # ---- images, RTF -----------------------------------------------------------------------------
-@pytest.mark.parametrize("fmt,kind", [("PNG", "png"), ("JPEG", "jpeg"), ("GIF", "gif"), ("TIFF", "tiff")])
-def test_images_need_ocr(fmt, kind):
+@pytest.mark.parametrize("fmt,kind", [("PNG", "png"), ("JPEG", "jpeg"), ("TIFF", "tiff")])
+def test_page_images_are_read_by_ocr(fmt, kind):
+    assert sniff(image(fmt), f"scan.{kind}") == "image"
+
+
+def test_a_gif_needs_ocr_it_does_not_read():
     with pytest.raises(NeedsOCR) as err:
-        sniff(image(fmt), f"scan.{kind}")
-    assert str(err.value) == f"scan.{kind}: an image ({kind}); its text can only be read with OCR"
+        sniff(image("GIF"), "scan.gif")
+    assert str(err.value) == "scan.gif: an image (gif); ogi-reports reads PNG, JPEG and TIFF page images"
     assert err.value.status == "needs_ocr"
 
 
-def test_big_endian_tiff_needs_ocr():
-    with pytest.raises(NeedsOCR, match=r"\(tiff\)"):
-        sniff(b"MM\x00*\x00\x00\x00\x08" + b"\x00" * 64, "scan.tif")
+def test_big_endian_tiff_is_an_image():
+    assert sniff(b"MM\x00*\x00\x00\x00\x08" + b"\x00" * 64, "scan.tif") == "image"
 
 
-def test_rtf_is_unsupported():
+def test_rtf_is_read_through_libreoffice():
     data = rb"{\rtf1\ansi\ansicpg936 {\fonttbl{\f0 SimSun;}} \f0 2020\'c4\'ea}"
-    with pytest.raises(UnsupportedFormat) as err:
-        sniff(data, "report.doc")
-    assert str(err.value) == "report.doc: an RTF document; convert it to .docx first"
+    assert sniff(data, "report.doc") == "rtf"
 
 
 # ---- HTML vs text ----------------------------------------------------------------------------------

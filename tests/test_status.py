@@ -10,6 +10,7 @@ import time
 import zipfile
 
 import pytest
+from PIL import Image
 from reportgen import consistent_values, tab_split_report
 
 from extractors.formats import txt as txt_reader
@@ -203,13 +204,18 @@ def _xlsx() -> bytes:
     return buf.getvalue()
 
 
+def _gif() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(buf, "GIF")
+    return buf.getvalue()
+
+
 @pytest.mark.parametrize("data,name,status_,error", [
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "WordDocument".encode("utf-16-le"), "r.doc",
-     "unsupported_format", "r.doc: old binary Word 97-2003 (.doc) file; convert it to .docx or PDF first"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "Workbook".encode("utf-16-le"), "r.xls",
+     "unsupported_format", "r.xls: old binary Excel 97-2003 (.xls) file, not a report format ogi-reports reads"),
     (_xlsx(), "r.xlsx", "unsupported_format",
      "r.xlsx: an Excel workbook (.xlsx), not a report format ogi-reports reads"),
-    (rb"{\rtf1\ansi x}", "r.rtf", "unsupported_format", "r.rtf: an RTF document; convert it to .docx first"),
-    (b"\x89PNG\r\n\x1a\n" + bytes(64), "r.png", "needs_ocr", "r.png: an image (png); its text can only be read with OCR"),
+    (_gif(), "r.gif", "needs_ocr", "r.gif: an image (gif); ogi-reports reads PNG, JPEG and TIFF page images"),
 ])
 def test_formats_that_cannot_be_read_get_their_status(data, name, status_, error):
     rep = process_bytes(data, name).report

@@ -31,8 +31,8 @@ FINDING_KINDS = ("unmatched_label", "unlabelled_row", "duplicate_row", "unreadab
                  "placement_ambiguous", "extra_cells", "reconstructed_split", "ambiguous_split",
                  "row_not_in_template", "encoding", "unit_in_cell", "template_unclear", "narrative_mismatch",
                  "file_name_encoding", "placed_by_order", "order_unconfirmed", "earlier_format",
-                 "region_ambiguous")
-FINDING_FAMILIES = ("docx_", "html_", "pdf_")
+                 "region_ambiguous", "ocr_digit_resolved", "ocr_digit_unresolved")
+FINDING_FAMILIES = ("docx_", "html_", "pdf_", "ocr_")
 
 
 class UnknownCheck(ValueError):

@@ -14,7 +14,9 @@ import importlib
 from extractors.errors import UnsupportedFormat
 
 # Formats with a reader module of the same name in this package.
-READERS = ("txt", "html", "docx", "pdf", "markdown")
+READERS = ("txt", "html", "docx", "pdf", "markdown", "doc", "wps", "rtf", "image")
+# Formats read by another format's module: .wps and .rtf go through LibreOffice like .doc.
+MODULES = {"wps": "doc", "rtf": "doc"}
 
 
 def reader_for(fmt: str):
@@ -22,6 +24,6 @@ def reader_for(fmt: str):
     if fmt not in READERS:
         raise UnsupportedFormat(f"no extractor for format {fmt!r}")
     try:
-        return importlib.import_module(f"extractors.formats.{fmt}")
+        return importlib.import_module(f"extractors.formats.{MODULES.get(fmt, fmt)}")
     except ModuleNotFoundError as exc:
         raise UnsupportedFormat(f"the {fmt} extractor is not available in this version") from exc

@@ -13,15 +13,18 @@ from extractors.errors import EmptyDocument, NeedsOCR, UnreadableDocument, Unsup
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 IMAGE_MAGICS = {b"\x89PNG": "png", b"\xff\xd8\xff": "jpeg", b"GIF8": "gif", b"II*\x00": "tiff", b"MM\x00*": "tiff"}
+# Image kinds the OCR reader opens (extractors.formats.image): the page images of the issue.
+READABLE_IMAGES = ("png", "jpeg", "tiff")
 _HTML_RE = re.compile(rb"<(!doctype\s+html|html[\s>]|head[\s>]|body[\s>]|table[\s>]|meta\s|div[\s>]|p[\s>])", re.I)
 
 
 def sniff(data: bytes, name: str = "") -> str:
     """The format of a document: 'txt', 'markdown' (converter output with pipe tables),
-    'html', 'docx' or 'pdf'.
+    'html', 'docx', 'pdf', 'doc' / 'wps' / 'rtf' (read through LibreOffice) or 'image' (a
+    PNG, JPEG or TIFF page image, read with OCR).
 
-    Raises the documented errors for what cannot be read: an empty file, a binary
-    file, an old Word/WPS file, an image.
+    Raises the documented errors for what cannot be read: an empty file, a corrupt
+    container, a workbook, a GIF.
     """
     if not data or data.isspace():  # isspace: no copy of a large file
         raise EmptyDocument(f"{name}: empty file ({len(data)} bytes)")
@@ -40,12 +43,16 @@ def sniff(data: bytes, name: str = "") -> str:
         raise UnreadableDocument(f"{name}: a zip archive without word/document.xml, so not a .docx")
     if head.startswith(OLE2_MAGIC):
         kind = _ole_kind(data, name)
-        raise UnsupportedFormat(f"{name}: old binary {kind} file; convert it to .docx or PDF first")
+        if kind.startswith(("Word", "WPS", "OLE2")):
+            return "wps" if kind.startswith("WPS") else "doc"
+        raise UnsupportedFormat(f"{name}: old binary {kind} file, not a report format ogi-reports reads")
     for magic, kind in IMAGE_MAGICS.items():
         if head.startswith(magic):
-            raise NeedsOCR(f"{name}: an image ({kind}); its text can only be read with OCR")
+            if kind in READABLE_IMAGES:
+                return "image"
+            raise NeedsOCR(f"{name}: an image ({kind}); ogi-reports reads PNG, JPEG and TIFF page images")
     if head.startswith(b"{\\rtf"):
-        raise UnsupportedFormat(f"{name}: an RTF document; convert it to .docx first")
+        return "rtf"
     text_head = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if _HTML_RE.search(text_head[:2048]) and (b"</" in head or b"/>" in head):
         return "html"

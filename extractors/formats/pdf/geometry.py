@@ -79,6 +79,7 @@ class PartCell:
     fused: bool = False
     wrapped: bool = False  # its last line runs to the right edge: the text may go on
     chars: list = field(default_factory=list)
+    conf: float | None = None  # OCR: the least confidence of its characters (None: a text layer)
 
 
 @dataclass

@@ -128,7 +128,7 @@ def table_rows(t: int, parts: list[TablePart], notes: list) -> list[Row]:
         # a merged cell's text repeats in every grid position it covers; positions
         # right of its first column are flagged `merged` (not values of their own)
         cells = [Cell(g.text if g else "", page=gpage, table=t, row=len(rows), col=c, fused=bool(g and g.fused),
-                      merged=bool(g is not None and c > g.c0))
+                      merged=bool(g is not None and c > g.c0), confidence=g.conf if g else None)
                  for c, g in enumerate(grow)]
         rows.append(Row("table", cells, positional=True))
     return rows

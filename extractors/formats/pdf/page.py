@@ -89,6 +89,7 @@ class PageLayout:
     unreadable: bool = False  # PDFium could not load the page
     n_chars: int = 0  # characters of its text layer (whitespace excluded)
     n_unmapped: int = 0  # of which glyphs without a Unicode mapping
+    ocr: bool = False  # read from its image by OCR (extractors.formats.ocr)
 
 
 # ---------------------------------------------------------------------------

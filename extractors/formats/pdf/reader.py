@@ -19,6 +19,8 @@ import threading
 import pypdfium2 as pdfium
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, NeedsOCR, UnreadableDocument
+from extractors.formats.ocr.engine import INSTALL_HINT as OCR_HINT
+from extractors.formats.ocr.engine import available as ocr_available
 from extractors.formats.pdf.geometry import GeometrySource, Line
 from extractors.formats.pdf.order import document_rows, title_hint
 from extractors.formats.pdf.page import PageLayout, read_page, vocabulary
@@ -112,6 +114,14 @@ def read_document(doc: pdfium.PdfDocument, data: bytes, name: str, geometry: str
     notes: list[tuple[str, str]] = []
     pages = read_pages(doc, data, geometry, notes)
     check_text_layer(pages, name, notes)
+    out = finish_pages(pages, name, notes, "pdf")
+    out.detail = describe(pages, geometry, out.detail)
+    return out
+
+
+def finish_pages(pages: list[PageLayout], name: str, notes: list, fmt: str) -> RawDocument:
+    """Pages read (from a text layer or by OCR) into the document's rows: margins dropped,
+    tables stitched across pages, rows in reading order; `detail` is the table count."""
     drop_margin_junk(pages)
     # re-check the foot of pages now that footers are gone, then stitch
     tables, part_table = stitch_tables(pages, notes)
@@ -119,17 +129,19 @@ def read_document(doc: pdfium.PdfDocument, data: bytes, name: str, geometry: str
     if not rows:
         raise EmptyDocument(f"{name}: no text rows could be read")
     return RawDocument(
-        format="pdf",
+        format=fmt,
         rows=rows,
         text="\n".join(texts),
-        detail=describe(pages, geometry, len(tables)),
+        detail=f"{len(tables)} table(s)",
         notes=notes,
         title_hint=title_hint(pages),
     )
 
 
 def read_pages(doc: pdfium.PdfDocument, data: bytes, geometry: str, notes: list) -> list[PageLayout]:
-    """Every page in order; a page PDFium cannot load is kept as a page without text."""
+    """Every page in order; a page PDFium cannot load is kept as a page without text, a page
+    that is only an image is read by OCR (`extractors.formats.ocr`) when it is installed."""
+
     pages: list[PageLayout] = []
     source = GeometrySource(data, geometry)
     pending_next = False  # the last table of the page before reaches its foot
@@ -143,6 +155,10 @@ def read_pages(doc: pdfium.PdfDocument, data: bytes, geometry: str, notes: list)
                 continue
             try:
                 out = read_page(page, i, source, pending_next, notes)
+                if out.no_text and out.images and ocr_available():
+                    from extractors.formats.ocr.document import ocr_pdf_page
+
+                    out = ocr_pdf_page(page, i, notes)  # a scanned page: read its image
             finally:
                 page.close()
             pages.append(out)
@@ -162,7 +178,8 @@ def check_text_layer(pages: list[PageLayout], name: str, notes: list) -> None:
     image_pages = [p.number for p in pages if p.no_text and p.images]
     if total_chars == 0:
         if image_pages:
-            raise NeedsOCR(f"{name}: no text layer on any of its {npages} pages, only images (a scan): needs OCR")
+            raise NeedsOCR(f"{name}: no text layer on any of its {npages} pages, only images (a scan): needs OCR"
+                           + ("" if ocr_available() else f"; {OCR_HINT}"))
         raise EmptyDocument(f"{name}: no text on any of its {npages} pages")
     if unmapped > 0.5 * total_chars:
         raise NeedsOCR(f"{name}: its text layer has no Unicode mapping ({unmapped} of {total_chars} characters "
@@ -171,12 +188,15 @@ def check_text_layer(pages: list[PageLayout], name: str, notes: list) -> None:
         notes.append(("pdf_pages_need_ocr", f"pages without a text layer, only images: {ranges(image_pages)}"))
 
 
-def describe(pages: list[PageLayout], geometry: str, n_tables: int) -> str:
-    """The document's `detail` line: how many pages, which were read in depth, tables."""
-    deep_pages = [p.number for p in pages if p.deep]
+def describe(pages: list[PageLayout], geometry: str, tables: str) -> str:
+    """The document's `detail` line: how many pages, which were read in depth or by OCR, tables."""
+    deep_pages = [p.number for p in pages if p.deep and not p.ocr]
     failed = [p.number for p in pages if p.unreadable]
+    ocr_pages = [p.number for p in pages if p.ocr]
     detail = (f"pdfium text on {len(pages)} pages; in-depth ({geometry} geometry + pdfplumber ruled-table finder) "
-              f"on pages {ranges(deep_pages) or 'none'}; {n_tables} table(s)")
+              f"on pages {ranges(deep_pages) or 'none'}; {tables}")
+    if ocr_pages:
+        detail += f"; OCR (RapidOCR PP-OCRv4, OpenCV rules) on pages {ranges(ocr_pages)}"
     if failed:
         detail += f"; unreadable pages {ranges(failed)}"
     return detail

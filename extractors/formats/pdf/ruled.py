@@ -137,6 +137,8 @@ def fill_cell_texts(cells: list[PartCell]) -> tuple[int, int]:
             lines = group_lines(pc.chars)
             pc.text, pc.fused, last_x1, last_h = cell_text(pc.chars, lines, pc.x1 - pc.x0)
             pc.wrapped = last_x1 >= pc.x1 - max(2.0 * last_h, 6.0)
+            confs = [c for ch in pc.chars if (c := getattr(ch, "conf", None)) is not None]
+            pc.conf = min(confs) if confs else None
             nval = sum(1 for ln in lines if is_value(line_text(ln)))
             with_values += nval > 0
             if (nval >= 2 and pc.fused) or (nval == 1 and len(lines) >= 3):

@@ -145,6 +145,7 @@ class GridCell:
     c0: int
     c1: int
     page: int
+    conf: float | None = None  # OCR: the least confidence of its characters
 
 
 Grid = list[list[GridCell | None]]
@@ -204,7 +205,7 @@ def build_grid(parts: list[TablePart]) -> tuple[Grid, list[int], list[int]]:
             if c1 <= c0:
                 c1 = min(c0 + 1, ncols)
                 c0 = c1 - 1
-            g = GridCell(pc.text, pc.fused, pc.wrapped, base + pc.r0, base + pc.r1, c0, c1, p.page)
+            g = GridCell(pc.text, pc.fused, pc.wrapped, base + pc.r0, base + pc.r1, c0, c1, p.page, pc.conf)
             for r in range(g.r0, g.r1):
                 for c in range(c0, c1):
                     if grid[r][c] is None:
@@ -273,6 +274,8 @@ def join_split_row(grid: Grid, a: int, s: int) -> bool:
         ga = ra[c]
         ga.text = ga.text + gb.text if kind == "digits" else join(ga.text, gb.text)
         ga.fused = ga.fused or gb.fused
+        if gb.conf is not None:
+            ga.conf = gb.conf if ga.conf is None else min(ga.conf, gb.conf)
     for c in range(ncols):
         gb = rb[c]
         if gb is not None and gb.r1 - gb.r0 > 1 and gb.r0 == s:

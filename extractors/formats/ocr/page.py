@@ -1,0 +1,218 @@
+"""One page image read with OCR into the PDF reader's page layout (`PageLayout`): the
+same ruled-table finder, cell placement, stitching and reading order as a text PDF, with
+characters that come from the recogniser and keep its confidence.
+
+    ocr_page(img, page_no, px_per_pt, notes) -> PageLayout
+
+Steps: grey without red (`prep.to_gray`), a page turned by 90° turned back (the text
+boxes are taller than wide; the turn whose recognition is surer wins), the skew levelled
+(`prep.skew_angle`), the ruling lines found and erased (`rules.ruling`), text boxes
+detected (`engine.detect`) and cut where a vertical rule crosses them, recognised
+(`engine.recognise`) and spread into characters over their box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from extractors.formats.ocr import engine, prep
+from extractors.formats.ocr.rules import ruling
+from extractors.formats.pdf.geometry import Char
+from extractors.formats.pdf.page import PageLayout, read_deep
+
+# A page is taken as turned by 90° when more of its text boxes are tall than wide, by
+# this factor (a portrait page of horizontal text has nearly none that are tall).
+TALL_FACTOR = 2.0
+# Boxes recognised to choose between the two quarter turns of a turned page.
+TURN_SAMPLE = 12
+# A character's box: the middle share of its text box's height (the detector's boxes are
+# padded, "unclipped", ~1.6x the glyphs: the neighbouring lines of a cell must not overlap).
+CHAR_HEIGHT_SHARE = 0.55
+# Width of a character relative to a CJK one, for spreading a box's text over its width:
+# digits and Latin letters are about half as wide in the reports' fonts.
+NARROW_WIDTH = 0.55
+# Where the recogniser reads a letter in a number cell, the digit it stands for. A round
+# letter (O, o) or a bar (l, I, |) can only be that digit there, so its confidence stands (a
+# lone 0 cropped tight reads as "o" as often as not); a letter that two digits could be (S
+# for 5 or 6, B for 8 or 3) gets a confidence of SUBSTITUTED_CONF, for the arithmetic to decide.
+LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
+SAME_SHAPE = "OoDlI|"
+SUBSTITUTED_CONF = 0.5
+# Ink the detector left without a box is recognised when it is glyph-sized: 4-20 pt tall (a
+# digit of 9-16 pt type), with some ink (a tenth of its height squared: noise specks and
+# rule remnants are thinner); its box padded by ORPHAN_PAD_PT like the detector's.
+GLYPH_MIN_PT, GLYPH_MAX_PT = 4.0, 20.0
+GLYPH_MIN_INK = 0.1
+ORPHAN_PAD_PT = 1.5
+# Punctuation the recogniser reads for its look-alike in the reports' labels.
+PUNCT_FIX = str.maketrans({"丶": "、", "·": "."})
+# A box that reads as nothing but these is dropped.
+LONE_MARKS = "。，、.,'\"`·:;：；_-—~ "
+
+
+@dataclass(slots=True)
+class OcrChar(Char):
+    """A recognised character: its box on the page (points) and the recogniser's confidence."""
+
+    conf: float = 1.0
+
+
+@dataclass
+class PageRead:
+    """What recognition of one page found besides its layout."""
+
+    angle: float = 0.0
+    quarter_turns: int = 0
+    boxes: int = 0
+
+
+def _is_narrow(ch: str) -> bool:
+    return ord(ch) < 0x2E80 and ch not in "（）：；，。、"
+
+
+def _fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
+    """Letters read in a number (O for 0, l for 1) as digits, with a capped confidence."""
+    text = text.translate(PUNCT_FIX)
+    core = text.replace(",", "").replace(".", "")
+    if core and (len(core) <= 2 or any(c.isdigit() for c in core)) and core.translate(LETTER_DIGITS).isdigit() \
+            and not core.isdigit():
+        fixed = text.translate(LETTER_DIGITS)
+        confs = [min(c, SUBSTITUTED_CONF) if a != b and a not in SAME_SHAPE else c
+                 for a, b, c in zip(text, fixed, confs, strict=True)]
+        text = fixed
+    return text, confs
+
+
+def box_chars(box: tuple[int, int, int, int], text: str, confs: list[float], px_per_pt: float) -> list[OcrChar]:
+    """The characters of one recognised box, spread over its width (points)."""
+    text, confs = _fix_text(text, confs)
+    if not text.strip(LONE_MARKS):
+        return []  # a lone mark: a speck or a stroke cut off a character, not content
+    x0, y0, x1, y1 = box
+    weights = [NARROW_WIDTH if _is_narrow(ch) else 1.0 for ch in text]
+    total = sum(weights) or 1.0
+    cy, half = (y0 + y1) / 2, (y1 - y0) * CHAR_HEIGHT_SHARE / 2
+    out, x = [], float(x0)
+    for ch, wgt, conf in zip(text, weights, confs, strict=True):
+        step = (x1 - x0) * wgt / total
+        if not ch.isspace():
+            out.append(OcrChar(ch, x / px_per_pt, (cy - half) / px_per_pt, (x + step) / px_per_pt,
+                               (cy + half) / px_per_pt, conf))
+        x += step
+    return out
+
+
+def split_at_rules(box: tuple[int, int, int, int], vboxes: list[tuple[int, int, int, int]],
+                   margin: int) -> list[tuple[int, int, int, int]]:
+    """A text box cut where a vertical rule runs through it (two cells' texts read as one)."""
+    x0, y0, x1, y1 = box
+    cy = (y0 + y1) / 2
+    cuts = sorted(vx + vw / 2 for vx, vy, vw, vh in vboxes if vy <= cy <= vy + vh and x0 + margin < vx + vw / 2 < x1 - margin)
+    out, left = [], x0
+    for c in cuts:
+        out.append((left, y0, int(c), y1))
+        left = int(c) + 1
+    out.append((left, y0, x1, y1))
+    return [b for b in out if b[2] - b[0] >= margin]
+
+
+def cut_at_hrules(box: tuple[int, int, int, int], hrules: list[tuple[float, float, float]],
+                  margin: int) -> list[tuple[int, int, int, int]]:
+    """A text box cut where a horizontal rule runs through it (a column of stacked header
+    characters the detector ran on into the value below)."""
+    x0, y0, x1, y1 = box
+    cuts = sorted(int(y) for rx0, y, rx1 in hrules if y0 + margin < y < y1 - margin and rx0 <= x0 + margin and rx1 >= x1 - margin)
+    out, top = [], y0
+    for c in cuts:
+        out.append((x0, top, x1, c))
+        top = c + 1
+    out.append((x0, top, x1, y1))
+    return [b for b in out if b[3] - b[1] >= margin]
+
+
+def stacked_chars(box: tuple[int, int, int, int]) -> list[tuple[int, int, int, int]]:
+    """A box much taller than wide holds characters stacked one per line (a narrow header
+    cell): one square box per character, for the recogniser reads lines, not columns."""
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    if h <= TALL_FACTOR * w or w <= 0:
+        return [box]
+    n = max(1, round(h / w))
+    step = h / n
+    return [(x0, round(y0 + i * step), x1, round(y0 + (i + 1) * step)) for i in range(n)]
+
+
+def orphan_boxes(clean: np.ndarray, boxes: list, px_per_pt: float) -> list[tuple[int, int, int, int]]:
+    """Glyph-sized ink the detector found no box for (a lone 0 or 1 in a narrow cell is
+    easily missed on a reduced page), grouped left to right into boxes of their own."""
+    import cv2
+
+    ink = prep.binarize(clean)
+    for x0, y0, x1, y1 in boxes:
+        ink[y0:y1, x0:x1] = 0
+    n, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    lo, hi = GLYPH_MIN_PT * px_per_pt, GLYPH_MAX_PT * px_per_pt
+    blobs = sorted((int(x), int(y), int(x + w), int(y + h)) for x, y, w, h, area in stats[1:n]
+                   if lo <= h <= hi and w <= hi and area >= GLYPH_MIN_INK * h * h)
+    out: list[list[int]] = []
+    for x0, y0, x1, y1 in blobs:
+        for b in out:
+            gap = x0 - b[2]
+            if -hi < gap <= 0.6 * max(y1 - y0, b[3] - b[1]) and min(y1, b[3]) - max(y0, b[1]) > 0:
+                b[:] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
+                break
+        else:
+            out.append([x0, y0, x1, y1])
+    pad = max(2, round(ORPHAN_PAD_PT * px_per_pt))
+    h, w = clean.shape
+    return [(max(0, b[0] - pad), max(0, b[1] - pad), min(w, b[2] + pad), min(h, b[3] + pad)) for b in out]
+
+
+def _turn_upright(gray: np.ndarray, boxes: list, read: PageRead) -> tuple[np.ndarray, list]:
+    """A page turned by 90°: the quarter turn whose sample of boxes reads with more confidence."""
+    tall = sum(1 for x0, y0, x1, y1 in boxes if (y1 - y0) > TALL_FACTOR * (x1 - x0))
+    wide = sum(1 for x0, y0, x1, y1 in boxes if (x1 - x0) > TALL_FACTOR * (y1 - y0))
+    if tall <= TALL_FACTOR * max(wide, 1):
+        return gray, boxes
+    best = None
+    for k in (1, 3):
+        g = prep.turn(gray, k)
+        bx = engine.detect(g)
+        sample = sorted(bx, key=lambda b: -(b[2] - b[0]))[:TURN_SAMPLE]
+        res = engine.recognise([g[y0:y1, x0:x1] for x0, y0, x1, y1 in sample])
+        score = sum(sum(c) for _, c in res)
+        if best is None or score > best[0]:
+            best = (score, k, g, bx)
+    read.quarter_turns = best[1]
+    return best[2], best[3]
+
+
+def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> PageLayout:
+    """Read one page image (OpenCV's BGR or grey) into a PageLayout in points."""
+    read = PageRead()
+    gray = prep.to_gray(img)
+    gray, found = _turn_upright(gray, engine.detect(gray), read)
+    read.angle = prep.skew_angle(gray)
+    if abs(read.angle) >= prep.MIN_SKEW:
+        gray = prep.rotate(gray, read.angle)
+        found = engine.detect(gray)
+    edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found)
+    clean = gray.copy()
+    clean[mask > 0] = 255
+    margin = max(3, round(2 * px_per_pt))
+    hrules = [(e["x0"] * px_per_pt, e["top"] * px_per_pt, e["x1"] * px_per_pt) for e in edges if e["orientation"] == "h"]
+    boxes = [b for box in found for piece in cut_at_hrules(box, hrules, margin)
+             for part in split_at_rules(piece, vboxes, margin) for b in stacked_chars(part)]
+    boxes += orphan_boxes(clean, boxes, px_per_pt)
+    read.boxes = len(boxes)
+    texts = engine.recognise([clean[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes])
+    chars = [ch for box, (text, confs) in zip(boxes, texts, strict=True) for ch in box_chars(box, text, confs, px_per_pt)]
+    h, w = gray.shape
+    out = PageLayout(page_no, w / px_per_pt, h / px_per_pt, deep=True)
+    out.n_chars = len(chars)
+    read_deep(out, chars, edges, notes)
+    turned = f", turned by {90 * read.quarter_turns}°" if read.quarter_turns else ""
+    notes.append(("ocr_page", f"page {page_no}: OCR of {read.boxes} text boxes, deskewed by {read.angle:+.2f}°{turned}"))
+    return out

@@ -1,0 +1,102 @@
+"""Ruling lines of a page image: the table borders, found with morphology, as the edge
+records the PDF reader's ruled-table finder reads (`extractors.formats.pdf.ruled`).
+
+    ruling(binary, px_per_pt, text_boxes) -> (edges in points, line mask in pixels, vertical boxes)
+
+A horizontal rule is a run of ink at least `H_RULE_PT` long (longer than any stroke of
+the report's characters), a vertical one at least `V_RULE_PT` tall; small gaps (noise,
+JPEG blocks) are closed first.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from extractors.formats.pdf.geometry import edge
+
+# Shortest horizontal rule (pt): 24 pt, longer than the widest character stroke of a
+# report's 22 pt title (a 一 is ~20 pt) and shorter than its narrowest table column (~40 pt).
+H_RULE_PT = 24.0
+# Shortest vertical rule (pt): 8 pt, shorter than the one-line table rows (~12 pt in the
+# generated reports at 10.5 pt). A character's stroke can be as tall (16 pt body text), so a
+# vertical run counts as a rule only where both its ends meet a horizontal rule (within
+# TOUCH_PT), as every rule of a ruled table does.
+V_RULE_PT = 8.0
+TOUCH_PT = 2.0
+# A vertical rule shares its x with another one (a column's rules run through the table's
+# rows and blocks), or is this long on its own (pt): two rows of the generated tables.
+LONG_RULE_PT = 26.0
+# Gaps closed along a rule before it is measured (pt): 1.5 pt (a broken scan line).
+GAP_PT = 1.5
+# A rule is removed from the image before recognition with this margin (px) around it.
+ERASE_PX = 2
+
+
+def _segments(mask: np.ndarray, horizontal: bool) -> list[tuple[int, int, int, int]]:
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return [tuple(int(v) for v in stats[i, :4]) for i in range(1, n)]  # x, y, w, h
+
+
+def _inside_text(x: int, y: int, w: int, h: int, text_boxes: list, margin: int) -> bool:
+    """A run through the middle of a detected line of text (a stroke of it, not a rule)."""
+    cx, cy = x + w / 2, y + h / 2
+    return any(x0 + margin < cx < x1 - margin and y0 <= cy <= y1 for x0, y0, x1, y1 in text_boxes)
+
+
+def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
+            text_boxes: list) -> list[tuple[int, int, int, int]]:
+    """The vertical runs that do not cut through a detected line of text and are long, or
+    line up with another run (a table's column rules share their x across its rows and
+    blocks; a character's stroke that touches both rules of a tight row rarely does)."""
+    out = []
+    for x, y, w, h in vboxes:
+        cx = x + w / 2
+        if h < long_px and _inside_text(x, y, w, h, text_boxes, 2 * tol):
+            continue
+        if h >= long_px or any(abs(cx - (x2 + w2 / 2)) <= tol for x2, y2, w2, h2 in vboxes if (x2, y2) != (x, y)):
+            out.append((x, y, w, h))
+    return out
+
+
+def ruling(binary: np.ndarray, px_per_pt: float,
+           text_boxes: list) -> tuple[list[dict], np.ndarray, list[tuple[int, int, int, int]]]:
+    """Edges (pdfplumber dicts, in points) of the rules, the mask of rule pixels (to erase
+    them before recognition) and the vertical rules' boxes (x, y, w, h in pixels)."""
+    hk = max(8, round(H_RULE_PT * px_per_pt))
+    vk = max(8, round(V_RULE_PT * px_per_pt))
+    gap = max(1, round(GAP_PT * px_per_pt))
+    hmask = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    hmask = cv2.morphologyEx(hmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    vmask = cv2.morphologyEx(binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    edges: list[dict] = []
+    for x, y, w, h in _segments(hmask, True):
+        if h <= max(4, w // 8):  # a rule, not a filled block
+            e = edge((x / px_per_pt, (y + h / 2) / px_per_pt), ((x + w) / px_per_pt, (y + h / 2) / px_per_pt))
+            if e:
+                edges.append(e)
+    vboxes = []
+    tol = max(2, round(TOUCH_PT * px_per_pt))
+    near_h = cv2.dilate(hmask, np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
+    # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
+    # of it on its own, a character's stroke part of a character as wide as the character
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
+    keep = np.zeros_like(vmask)
+    for x, y, w, h in _segments(vmask, False):
+        cx = min(x + w // 2, near_h.shape[1] - 1)
+        if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
+            continue
+        piece = labels[y + h // 2, x:x + w]
+        piece = piece[piece > 0]
+        if piece.size and stats[int(piece[0]), cv2.CC_STAT_WIDTH] > 2 * w + 2 * tol:
+            continue  # part of a character
+        vboxes.append((x, y, w, h))
+    vboxes = chained(vboxes, tol, round(LONG_RULE_PT * px_per_pt), text_boxes)
+    for x, y, w, h in vboxes:
+        keep[y:y + h, x:x + w] = vmask[y:y + h, x:x + w]
+        e = edge(((x + w / 2) / px_per_pt, y / px_per_pt), ((x + w / 2) / px_per_pt, (y + h) / px_per_pt))
+        if e:
+            edges.append(e)
+    mask = cv2.dilate(cv2.bitwise_or(hmask, keep), np.ones((2 * ERASE_PX + 1, 2 * ERASE_PX + 1), np.uint8))
+    return edges, mask, vboxes
