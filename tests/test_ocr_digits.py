@@ -105,3 +105,19 @@ def test_a_number_read_with_a_leading_zero_is_doubtful_and_may_lose_a_digit():
     findings = resolve_ocr(values, [], "gb2021")
     assert by_col(values)["natural_person"].value == 0.0
     assert [f.check for f in findings] == ["ocr_digit_resolved"]
+
+
+def test_a_row_that_fails_as_read_with_no_confusion_to_explain_it_stores_no_number():
+    """A digit shifted a column, or two digits misread, look like the report's own error: the
+    OCR'd numbers of the failing identity are unreadable, never stored as read."""
+    values = row(["1", "2", "0", "0", "0", "0"], [0.99] * 6, "5")  # 1 + 2 is not 5, and no one digit fixes it
+    findings = resolve_ocr(values, [], "gb2021")
+    assert all(v.value_kind == "unreadable" and v.value is None for v in values)
+    assert {f.check for f in findings} == {"ocr_digit_unresolved"}
+    assert any("fails as read" in f.message for f in findings)
+
+
+def test_a_row_that_holds_as_read_is_kept():
+    values = row(["1", "2", "0", "0", "0", "0"], [0.99] * 6, "3")
+    assert resolve_ocr(values, [], "gb2021") == []
+    assert [v.value for v in values] == [1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 3.0]

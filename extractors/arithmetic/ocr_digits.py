@@ -126,7 +126,31 @@ def resolve_ocr(values: list[Value], rows: list[Row], template: str | None) -> l
     findings: list[Finding] = []
     for group in _groups(doubtful, eqs):
         findings += _solve(group, eqs, cell, num, gaps)
-    return findings
+    return findings + _distrust_failing(eqs, cell)
+
+
+def _distrust_failing(eqs: list[Equation], cell: dict) -> list[Finding]:
+    """An identity that still fails once the doubtful cells are settled: a misread the
+    confusions above do not explain (a digit shifted a column, two digits wrong) looks
+    the same as the report's own error, so every OCR'd number in it becomes `unreadable`
+    (never a wrong number stored because the recogniser was sure of it)."""
+    num = {k: _number(v) for k, v in cell.items()}
+    out: list[Finding] = []
+    for eq in eqs:
+        if _holds(eq, num) is not False:
+            continue
+        for k in (*eq.expected, *eq.printed):
+            v = cell.get(k)
+            if v is None or v.ocr_confidence is None or v.value_kind != "number":
+                continue
+            read = v.raw_value
+            v.value, v.value_kind = None, "unreadable"
+            out.append(Finding("ocr_digit_unresolved", "warning",
+                               f"OCR read {read!r} (confidence {v.ocr_confidence}), but an identity it takes part "
+                               f"in fails as read and no reading of its doubtful digits satisfies it",
+                               table=v.table, row=v.row, column=v.column,
+                               detail={"read": read, "confidence": v.ocr_confidence, "candidates": [read]}))
+    return out
 
 
 def _blank_gaps(values: list[Value], eqs: list[Equation], cell: dict, num: dict) -> dict[CellKey, list[float]]:
