@@ -433,5 +433,7 @@ def test_a_large_table_is_read_in_bounded_time_and_memory():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert len(grid(doc, 0)) == 1000 and grid(doc, 0)[999][:2] == ["（999）项目", "0"]
-    assert seconds < 0.5, f"{seconds:.2f} s"
+    # 1 s: about 0.2 s on an idle core (CPU time still stretches on a loaded 2-core machine);
+    # a cost growing with the rows before each would take minutes.
+    assert seconds < 1.0, f"{seconds:.2f} s"
     assert peak < 30_000_000, f"{peak / 1e6:.0f} MB"
