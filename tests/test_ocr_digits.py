@@ -53,7 +53,10 @@ def test_two_doubtful_cells_the_arithmetic_cannot_tell_apart_are_unreadable_with
     assert cells["natural_person"].value_kind == "unreadable" and cells["natural_person"].value is None
     assert cells["other_org"].value_kind == "unreadable"
     assert {f.check for f in findings} == {"ocr_digit_unresolved"}
-    assert all(f.detail["candidates"] == ["0", "6"] for f in findings)
+    by = {f.column: f for f in findings}
+    assert by["natural_person"].detail["candidates"] == by["other_org"].detail["candidates"] == ["0", "6"]
+    # the total's one identity now has unknown cells: nothing confirms it, so it is not stored either
+    assert cells["total"].value_kind == "unreadable" and "not confirmed" in by["total"].message
 
 
 def test_a_doubtful_cell_no_identity_checks_is_unreadable():
@@ -115,6 +118,15 @@ def test_a_row_that_fails_as_read_with_no_confusion_to_explain_it_stores_no_numb
     assert all(v.value_kind == "unreadable" and v.value is None for v in values)
     assert {f.check for f in findings} == {"ocr_digit_unresolved"}
     assert any("fails as read" in f.message for f in findings)
+
+
+def test_a_reading_no_identity_can_check_is_not_stored():
+    """A cell whose every identity has another cell missing is confirmed by nothing."""
+    values = row(["1", "2", "0", "0", "0", "0"], [0.99] * 6, "3")
+    values[2].value, values[2].value_kind = None, "unreadable"  # research_institution unread
+    findings = resolve_ocr(values, [], "gb2021")
+    assert all(v.value is None for v in values)
+    assert all("no identity it takes part in can be checked" in f.message for f in findings if f.column != "research_institution")
 
 
 def test_a_row_that_holds_as_read_is_kept():

@@ -130,26 +130,38 @@ def resolve_ocr(values: list[Value], rows: list[Row], template: str | None) -> l
 
 
 def _distrust_failing(eqs: list[Equation], cell: dict) -> list[Finding]:
-    """An identity that still fails once the doubtful cells are settled: a misread the
-    confusions above do not explain (a digit shifted a column, two digits wrong) looks
-    the same as the report's own error, so every OCR'd number in it becomes `unreadable`
-    (never a wrong number stored because the recogniser was sure of it)."""
+    """Once the doubtful cells are settled, an OCR'd number of a table the template checks is
+    kept only when an identity it takes part in holds with every one of its cells known. A
+    misread the confusions above do not explain (a digit shifted a column, two digits wrong)
+    looks the same as the report's own error, and an identity with a cell missing confirms
+    nothing: such numbers become `unreadable` (never stored because the recogniser was sure).
+    Numbers the assembler inferred from the row's arithmetic count as OCR'd here (they were
+    computed from OCR'd cells). Cells no identity covers (table 2) keep their reading."""
     num = {k: _number(v) for k, v in cell.items()}
+    verdicts = [(eq, _holds(eq, num)) for eq in eqs]
+    confirmed: set[CellKey] = set()
+    covered: set[CellKey] = set()
+    for eq, holds in verdicts:
+        keys = (*eq.expected, *eq.printed)
+        covered.update(keys)
+        if holds:
+            confirmed.update(keys)
     out: list[Finding] = []
-    for eq in eqs:
-        if _holds(eq, num) is not False:
+    for k in sorted(covered - confirmed):
+        v = cell.get(k)
+        if v is None or v.value_kind != "number" or (v.ocr_confidence is None and v.raw_value is not None):
             continue
-        for k in (*eq.expected, *eq.printed):
-            v = cell.get(k)
-            if v is None or v.ocr_confidence is None or v.value_kind != "number":
-                continue
-            read = v.raw_value
-            v.value, v.value_kind = None, "unreadable"
-            out.append(Finding("ocr_digit_unresolved", "warning",
-                               f"OCR read {read!r} (confidence {v.ocr_confidence}), but an identity it takes part "
-                               f"in fails as read and no reading of its doubtful digits satisfies it",
-                               table=v.table, row=v.row, column=v.column,
-                               detail={"read": read, "confidence": v.ocr_confidence, "candidates": [read]}))
+        read = v.raw_value
+        failing = any(holds is False and k in (*eq.expected, *eq.printed) for eq, holds in verdicts)
+        why = "an identity it takes part in fails as read" if failing else \
+            "no identity it takes part in can be checked (a cell of each is missing)"
+        v.value, v.value_kind = None, "unreadable"
+        shown = repr(read) if read is not None else "nothing (inferred from the row's arithmetic)"
+        out.append(Finding("ocr_digit_unresolved", "warning",
+                           f"OCR read {shown}; {why}, so the reading is not confirmed and not stored",
+                           table=v.table, row=v.row, column=v.column,
+                           detail={"read": read, "confidence": v.ocr_confidence,
+                                   "candidates": [read] if read is not None else []}))
     return out
 
 
