@@ -14,8 +14,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -37,9 +36,9 @@ from extractors.crawl import (
     parse_page,
     safe_filename,
 )
+from tests.sitehttp import LAST_MODIFIED, ConditionalHandler
 
 SITE_DIR = Path(__file__).resolve().parent / "fixtures" / "site"
-LAST_MODIFIED = "Mon, 15 Jan 2024 08:00:00 GMT"
 SLOW_SECONDS = 3.0  # the slow URL answers after this; the tests' timeout is TIMEOUT
 TIMEOUT = 0.5
 HUGE_BYTES = 3 * 1024 * 1024  # over the tests' 1 MB cap
@@ -94,11 +93,9 @@ class SiteServer:
 
 
 def _handler_for(srv: SiteServer):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(ConditionalHandler):
         protocol_version = "HTTP/1.0"  # one request per connection; bodies may end at close
 
-        def log_message(self, *args):  # keep pytest output clean
-            pass
 
         def do_GET(self):
             entry = {"path": self.path, "host": self.headers.get("Host"), "t": time.monotonic(),
@@ -153,26 +150,7 @@ def _handler_for(srv: SiteServer):
                     ctype += "; charset=utf-8"
                 except UnicodeDecodeError:
                     pass  # the GBK pages declare their charset only in <meta>
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
-            inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-            if (inm and etag in [t.strip() for t in inm.split(",")]) or (
-                    not inm and ims and parsedate_to_datetime(ims) >= parsedate_to_datetime(LAST_MODIFIED)):
-                return self.send(304, b"", None, validators)
-            return self.send(200, body, ctype, {**validators, **extra})
-
-        def send(self, status: int, body: bytes, ctype: str | None, headers: dict | None = None) -> int:
-            self.send_response(status)
-            if ctype:
-                self.send_header("Content-Type", ctype)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-            return status
+            return self.conditional(body, ctype, extra)
 
     return Handler
 

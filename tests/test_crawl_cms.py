@@ -11,11 +11,9 @@ Every request is logged, so the tests can assert what was asked, how, and what n
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import threading
-from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -36,10 +34,10 @@ from extractors.crawl.cms import (
 )
 from extractors.crawl.pages import is_column_link, is_portal_link, is_report_page, parse_page
 from extractors.crawl.summary import summarize_crawl
+from tests.sitehttp import LAST_MODIFIED, ConditionalHandler
 
 SITES = Path(__file__).resolve().parent / "fixtures" / "sites"
 GOLD = SITES / "gold.jsonl"
-LAST_MODIFIED = "Mon, 15 Jan 2024 08:00:00 GMT"
 PROXY = "/module/web/jpage/dataproxy.jsp"
 DOWNFILE = "/module/download/downfile.jsp"
 GKMLPT_API = "/gkmlpt/api/all/"
@@ -86,11 +84,9 @@ class CmsServer:
 
 
 def _handler(srv: CmsServer):
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(ConditionalHandler):
         protocol_version = "HTTP/1.0"
 
-        def log_message(self, *args):
-            pass
 
         def do_GET(self):
             self.handle_any("GET", b"")
@@ -158,26 +154,7 @@ def _handler(srv: CmsServer):
         def file(self, file: Path, extra: dict | None = None) -> int:
             body = srv.overrides.get("/" + file.relative_to(srv.root).as_posix()) or file.read_bytes()
             ctype = "text/plain" if file.name == "robots.txt" else CONTENT_TYPES[file.suffix]
-            etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-            validators = {"ETag": etag, "Last-Modified": LAST_MODIFIED}
-            inm, ims = self.headers.get("If-None-Match"), self.headers.get("If-Modified-Since")
-            if (inm and etag in [t.strip() for t in inm.split(",")]) or (
-                    not inm and ims and parsedate_to_datetime(ims) >= parsedate_to_datetime(LAST_MODIFIED)):
-                return self.send(304, b"", None, validators)
-            return self.send(200, body, ctype, {**validators, **(extra or {})})
-
-        def send(self, status: int, body: bytes, ctype: str | None, headers: dict | None = None) -> int:
-            self.send_response(status)
-            if ctype:
-                self.send_header("Content-Type", ctype)
-            for k, v in (headers or {}).items():
-                self.send_header(k, v)
-            if status != 304:
-                self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if body:
-                self.wfile.write(body)
-            return status
+            return self.conditional(body, ctype, extra)
 
     return Handler
 
