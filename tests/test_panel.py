@@ -163,3 +163,28 @@ def test_large_datasets_leave_the_derived_tables_to_ogi_derive(tmp_path, monkeyp
     assert pq.read_table(out / "agencies.parquet").num_rows == 3
     assert main(["derive", "--out", str(tmp_path / "none")]) == 2
     assert not (tmp_path / "none").exists()  # a mistyped --out creates nothing
+
+
+def test_derived_tables_are_rebuilt_only_when_the_dataset_changed(tmp_path):
+    """Each derived file records the version it was built from: a re-run on an unchanged
+    folder leaves them as they are (no rebuild), a commit that adds a report rebuilds them."""
+    from extractors.dataset.query import version
+    from extractors.dataset.store import write_dataset
+    from extractors.export.derived import BUILT_FROM_KEY, built_from, refresh_after_commit, up_to_date
+
+    out = tmp_path / "out"
+    write_dataset([process_path(REAL / "pingtan-2020.txt", REAL)], out)
+    assert not up_to_date(out, built_from(version(out)))
+    assert refresh_after_commit(out) is None
+    stamp = built_from(version(out))
+    assert up_to_date(out, stamp)
+    assert pq.read_schema(out / "agencies.parquet").metadata[BUILT_FROM_KEY] == stamp
+    before = {n: (out / f"{n}.parquet").stat().st_mtime_ns for n in ("agencies", "labels", "panel_findings")}
+    assert refresh_after_commit(out) is None  # unchanged: nothing rewritten
+    assert before == {n: (out / f"{n}.parquet").stat().st_mtime_ns for n in before}
+    write_dataset([process_path(REAL / "pingtan-2022.txt", REAL)], out)
+    assert not up_to_date(out, built_from(version(out)))
+    assert refresh_after_commit(out) is None
+    assert pq.read_table(out / "agencies.parquet").column("n_reports").to_pylist() == [2]
+    (out / "labels.parquet").write_bytes(b"not parquet")  # a damaged file is rebuilt
+    assert not up_to_date(out, built_from(version(out)))

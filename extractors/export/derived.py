@@ -16,6 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.dataset.query import read_table, version
+from extractors.records import EXTRACTOR_VERSION
 from extractors.export.labels import labels_table
 from extractors.panel.agencies import build_agencies
 from extractors.panel.crossyear import CHAIN_ROWS, DOUBTFUL, cross_year_findings
@@ -34,6 +35,10 @@ def write_atomic(table: pa.Table, path: Path) -> None:
 # (27 M value rows) and the pandas join over them ran out of memory; at 100,000 reports
 # the rebuild is a few seconds, and commits keep costing what they add.
 INLINE_MAX_REPORTS = 100_000
+# Parquet metadata key of a derived file: the dataset version (number and creation time)
+# and the extractor version it was built from, so an unchanged dataset is not rebuilt.
+BUILT_FROM_KEY = b"ogi_built_from"
+DERIVED_NAMES = tuple(DERIVED_SCHEMAS)
 VALUE_COLUMNS = ["report_id", "table", "row", "column", "value", "value_kind", "raw_value"]
 
 
@@ -67,6 +72,8 @@ def refresh_after_commit(out: Path) -> str | None:
     so a failure here is a note in the run summary, not a failed run. Returns that note."""
     man = version(out)
     n = man.totals()["reports"] if man is not None else 0
+    if man is not None and up_to_date(out, built_from(man)):
+        return None  # an unchanged dataset (a re-run on the same folder): nothing to rebuild
     if n > INLINE_MAX_REPORTS:
         return (f"derived tables (agencies, labels, panel_findings) not rebuilt: {n:,} reports is over "
                 f"{INLINE_MAX_REPORTS:,}; run `ogi derive --out {out}`")
@@ -77,12 +84,35 @@ def refresh_after_commit(out: Path) -> str | None:
     return None
 
 
+def built_from(man) -> bytes:
+    """What a derived file records it was built from (BUILT_FROM_KEY)."""
+    return f"version {man.version} created {man.created_at!r} extractor {EXTRACTOR_VERSION}".encode()
+
+
+def up_to_date(out: Path, stamp: bytes) -> bool:
+    """Do all the derived files exist and record `stamp` (built from this very version)?"""
+    for name in DERIVED_NAMES:
+        path = Path(out) / f"{name}.parquet"
+        try:
+            meta = pq.read_schema(path).metadata or {}
+        except (OSError, pa.ArrowInvalid):
+            return False
+        if meta.get(BUILT_FROM_KEY) != stamp:
+            return False
+    return True
+
+
 def write_derived(out: Path) -> dict[str, int]:
-    """Write the derived tables into `out`; their row counts."""
+    """Write the derived tables into `out`, each stamped with the version it was built from
+    (BUILT_FROM_KEY); their row counts."""
     out = Path(out)
+    man = version(out)
+    stamp = built_from(man) if man is not None else b""
     tables = derived_tables(out)
     for name, table in tables.items():
-        write_atomic(table.cast(DERIVED_SCHEMAS[name]), out / f"{name}.parquet")
+        table = table.cast(DERIVED_SCHEMAS[name])
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), BUILT_FROM_KEY: stamp})
+        write_atomic(table, out / f"{name}.parquet")
     return {name: t.num_rows for name, t in tables.items()}
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from rapidfuzz import fuzz
+import numpy as np
+from rapidfuzz import fuzz, process
 
 from extractors.labels.normalize import normalize_label, numbering, strip_parenthetical
 from schemas import TABLES, schema
@@ -87,6 +88,7 @@ class LabelMatcher:
             raise ValueError(f"scorer must be 'fuzzy' or 'exact', not {scorer!r}")
         self.scorer = scorer
         self._cache: dict = {}
+        self._pools: dict = {}  # candidate lists and their label arrays, by what selects them
         s = schema()
         variants = s.data.get("label_variants", {}).get("by_key", {})
         self.rows: dict[str, list[_Candidate]] = {t: [] for t in TABLES}
@@ -142,15 +144,57 @@ class LabelMatcher:
     def _rank(self, raw: str, cands: list[_Candidate], words: bool) -> list[tuple[float, _Candidate]]:
         a = normalize_label(raw)
         num = numbering(raw)
+        if self.scorer == "exact" or not a:
+            scores = [self.score(raw, c, a, words) for c in cands]
+        else:
+            scores = self._char_scores(a, cands, words)
         best: dict[tuple[str, str], tuple[float, _Candidate]] = {}
-        for c in cands:
-            sc = self.score(raw, c, a, words)
+        for c, sc in zip(cands, scores):
             if num and c.numbering and num != c.numbering and sc < 1.0:
                 sc -= NUMBERING_PENALTY
             k = (c.table, c.key)
             if k not in best or sc > best[k][0]:
                 best[k] = (sc, c)
         return sorted(best.values(), key=lambda x: -x[0])
+
+    def _char_scores(self, a: str, cands: list[_Candidate], words: bool) -> list[float]:
+        """`score(raw, c, a, words)` for every candidate at once: rapidfuzz's `cdist` runs the
+        same ratios in C over the whole list (the per-candidate Python calls were most of a
+        new label's cost), in float64 so every score is the same double as `score`'s."""
+        texts, bares, has_bare, long_text = self._arrays(cands)
+        best = process.cdist([a], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        bare = strip_parenthetical(a)
+        if bare:
+            alt = process.cdist([bare], bares, scorer=fuzz.ratio, dtype=np.float64)[0]
+            best = np.maximum(best, np.where(has_bare, alt, 0.0))
+        best = best / 100
+        if words and len(a) >= 4:
+            todo = np.flatnonzero((best < WORD_SCORE_BELOW) & long_text)
+            if len(todo):
+                worded = process.cdist([_words(a)], [_words(texts[i]) for i in todo],
+                                       scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]
+                best[todo] = np.maximum(best[todo], WORD_SCORE_WEIGHT * worded / 100)
+        return best.tolist()
+
+    def _arrays(self, cands: list[_Candidate]) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+        """The candidates' labels as lists (kept per candidate list, which is long-lived)."""
+        found = self._pools.get(id(cands))
+        if found is None or found[0] is not cands:
+            found = (cands, [c.text for c in cands], [c.bare for c in cands],
+                     np.array([bool(c.bare) for c in cands], dtype=bool),
+                     np.array([len(c.text) >= 4 for c in cands], dtype=bool))
+            self._pools[id(cands)] = found
+        return found[1:]
+
+    def _candidates(self, tables: tuple[str, ...], keys: frozenset[str] | None) -> list[_Candidate]:
+        """The row candidates of `tables` (restricted to `keys`), one list per selection."""
+        ck = (tables, keys)
+        found = self._pools.get(ck)
+        if found is None:
+            if len(self._pools) >= CACHE_SIZE:
+                self._pools.clear()
+            found = self._pools[ck] = [c for t in tables for c in self.rows[t] if keys is None or c.key in keys]
+        return found
 
     # ---- public API --------------------------------------------------------------------
     def match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
@@ -167,8 +211,7 @@ class LabelMatcher:
         `keys` restricts the candidates (e.g. rows that take the number of values printed).
         Returns None when nothing scores `MIN_ROW_SCORE` or the best is not clearly ahead.
         """
-        tables = [table] if table else list(TABLES)
-        cands = [c for t in tables for c in self.rows[t] if keys is None or c.key in keys]
+        cands = self._candidates((table,) if table else tuple(TABLES), keys)
         ranked = self._ranked(label, cands)
         if not ranked or ranked[0][0] < MIN_ROW_SCORE:
             return None
@@ -194,8 +237,7 @@ class LabelMatcher:
         return 0.0
 
     def best_row_score(self, label: str, table: str | None = None) -> float:
-        tables = [table] if table else list(TABLES)
-        ranked = self._ranked(label, [c for t in tables for c in self.rows[t]])
+        ranked = self._ranked(label, self._candidates((table,) if table else tuple(TABLES), None))
         return ranked[0][0] if ranked else 0.0
 
     def match_column(self, label: str, table: str) -> Match | None:

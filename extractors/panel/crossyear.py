@@ -47,12 +47,19 @@ def _doubtful(findings: pd.DataFrame) -> set[tuple]:
 
 
 def _pairs(reports: pd.DataFrame) -> list[tuple[dict, dict]]:
-    """(year N-1, year N) report pairs of one agency, one report per year."""
+    """(year N-1, year N) report pairs of one agency, one report per year (agencies in
+    order of their id; the records are made once, not per agency)."""
     reps = reports[reports["agency_id"].notna() & reports["year"].notna() & reports["status"].isin(("ok", "partial"))]
+    groups: dict[str, list[dict]] = {}
+    for r in reps.to_dict("records"):
+        groups.setdefault(r["agency_id"], []).append(r)
     out = []
-    for _, group in reps.groupby("agency_id"):
-        counts = group["year"].value_counts()
-        by_year = {int(r["year"]): r for r in group.to_dict("records") if counts[r["year"]] == 1}
+    for aid in sorted(groups):
+        group = groups[aid]
+        counts: dict = {}
+        for r in group:
+            counts[r["year"]] = counts.get(r["year"], 0) + 1
+        by_year = {int(r["year"]): r for r in group if counts[r["year"]] == 1}
         out += [(by_year[y - 1], by_year[y]) for y in sorted(by_year) if y - 1 in by_year]
     return out
 

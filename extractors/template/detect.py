@@ -16,6 +16,9 @@ from extractors.template.rules import rules
 EVIDENCE_MARKERS = 4
 # Distinct markers whose normalised form is remembered: the rules list a few dozen.
 MARKER_CACHE_SIZE = 256
+# Distinct lines whose heading answer is remembered (as the label caches,
+# extractors.labels.matching.CACHE_SIZE: far more than the distinct short lines of a run).
+HEADING_CACHE_SIZE = 65_536
 
 
 def _norm(text: str) -> str:
@@ -63,8 +66,10 @@ def _norm_marker(marker: str) -> str:
     return _norm(marker)
 
 
+@lru_cache(maxsize=HEADING_CACHE_SIZE)
 def heading_section(text: str) -> str | None:
-    """The table a heading line opens, 'end' for the sections after the tables, else None."""
+    """The table a heading line opens, 'end' for the sections after the tables, else None.
+    Memoised: every short line of every report asks it, and lines repeat across reports."""
     sec = rules().sections
     t = _norm(text)
     if not t or len(t) > sec["max_heading_chars"]:
