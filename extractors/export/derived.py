@@ -16,10 +16,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.dataset.query import read_table, version
-from extractors.records import EXTRACTOR_VERSION
 from extractors.export.labels import labels_table
 from extractors.panel.agencies import build_agencies
 from extractors.panel.crossyear import CHAIN_ROWS, DOUBTFUL, cross_year_findings
+from extractors.records import EXTRACTOR_VERSION
 from schemas.arrow import DERIVED_SCHEMAS, PANEL_FINDINGS
 
 

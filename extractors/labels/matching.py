@@ -149,7 +149,7 @@ class LabelMatcher:
         else:
             scores = self._char_scores(a, cands, words)
         best: dict[tuple[str, str], tuple[float, _Candidate]] = {}
-        for c, sc in zip(cands, scores):
+        for c, sc in zip(cands, scores, strict=True):
             if num and c.numbering and num != c.numbering and sc < 1.0:
                 sc -= NUMBERING_PENALTY
             k = (c.table, c.key)
