@@ -683,3 +683,24 @@ def test_traditional_spellings_are_what_opencc_gives():
         got = set(pdf_page.TRADITIONAL_SPELLINGS.get(term, ()))
         assert got == want, f"extractors/formats/pdf/page.py TRADITIONAL_SPELLINGS[{term!r}]: {sorted(want)}"
     assert set(pdf_page.TRADITIONAL_SPELLINGS) <= set(pdf_page.TABLE_TERMS + pdf_page.TABLE_TERMS_WEAK)
+
+
+def test_fast_cell_finder_gives_pdfplumbers_cells():
+    """`cells_from_intersections` is pdfplumber's `intersections_to_cells`, cell for cell,
+    on a ruled grid with a merged cell, a missing rule segment and a stray point."""
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells
+
+    from extractors.formats.pdf.ruled import cells_from_intersections
+
+    def h(y, x0, x1):
+        return {"x0": x0, "x1": x1, "top": y, "bottom": y, "width": x1 - x0, "orientation": "h"}
+
+    def v(x, y0, y1):
+        return {"x0": x, "x1": x, "top": y0, "bottom": y1, "height": y1 - y0, "orientation": "v"}
+
+    edges = [h(0, 0, 300), h(20, 0, 300), h(40, 0, 100), h(40, 200, 300), h(60, 0, 300),
+             v(0, 0, 60), v(100, 0, 60), v(200, 0, 20), v(200, 40, 60), v(300, 0, 60), v(250, 50, 70)]
+    inter = edges_to_intersections(edges, 3, 3)
+    cells = cells_from_intersections(inter)
+    assert cells == intersections_to_cells(inter)
+    assert (100, 20, 300, 40) not in cells and len(cells) >= 5
