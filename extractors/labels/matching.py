@@ -202,7 +202,13 @@ class LabelMatcher:
         ck = (label, table, keys)
         found = self._cache.get(ck, _MISSING)
         if found is _MISSING:
-            found = self._remember(ck, self._match_row(label, table, keys))
+            # a match depends on the label only through its normalised text and its printed
+            # numbering: labels printed with other spacing, widths or quotes share one
+            nk = ("norm", normalize_label(label), numbering(label), table, keys)
+            found = self._cache.get(nk, _MISSING)
+            if found is _MISSING:
+                found = self._remember(nk, self._match_row(label, table, keys))
+            self._remember(ck, found)
         return found
 
     def _match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
@@ -227,7 +233,11 @@ class LabelMatcher:
         ck = ("score", label, table, key)
         found = self._cache.get(ck, _MISSING)
         if found is _MISSING:
-            found = self._remember(ck, self._score_row(label, table, key))
+            nk = ("norm-score", normalize_label(label), numbering(label), table, key)  # as in match_row
+            found = self._cache.get(nk, _MISSING)
+            if found is _MISSING:
+                found = self._remember(nk, self._score_row(label, table, key))
+            self._remember(ck, found)
         return found
 
     def _score_row(self, label: str, table: str, key: str) -> float:
@@ -245,7 +255,11 @@ class LabelMatcher:
         ck = ("column", label, table)
         found = self._cache.get(ck, _MISSING)
         if found is _MISSING:
-            found = self._remember(ck, self._match_column(label, table))
+            nk = ("norm-column", normalize_label(label), numbering(label), table)  # as in match_row
+            found = self._cache.get(nk, _MISSING)
+            if found is _MISSING:
+                found = self._remember(nk, self._match_column(label, table))
+            self._remember(ck, found)
         return found
 
     def _remember(self, ck: tuple, result):

@@ -130,11 +130,16 @@ def _gain(m, frag: str, row: Row, before: bool) -> float:
     is then taken when the fragment on its own names the joined label's row and the part
     another row (JOIN_GAIN, as if the part had scored that much less)."""
     leaf = row.cells[_leaf(row)].text.strip()
+    part = m.match_row(leaf)
+    if part is not None and part.score > 1.0 - JOIN_GAIN and m.match_row(frag) is None:
+        # the joined label can gain less than JOIN_GAIN on a part this good, and the
+        # fragment alone names no row: no join, without matching the joined text (a new
+        # text each time, where the part and the fragment are labels seen before)
+        return 0.0
     joined = frag + leaf if before else leaf + frag
     whole = m.match_row(joined)
     if whole is None or whole.score < _score(m, frag):
         return 0.0
-    part = m.match_row(leaf)
     gain = whole.score - (part.score if part is not None else 0.0)
     if gain < JOIN_GAIN and part is not None and part.key != whole.key:
         alone = m.match_row(frag)
