@@ -51,17 +51,19 @@ def _extract(fmt: str, data: bytes, name: str, settings: Settings) -> RawDocumen
 
 @cache
 def warm() -> None:
-    """Build the state every document needs once per process (the matcher's indexes, jieba's
-    dictionary, OpenCC, the template rules, the PDF reader's vocabulary), so that sandbox
-    workers forked afterwards start with it."""
+    """Build the state every document needs once per process (the matcher's indexes, OpenCC,
+    the template rules, the PDF reader's vocabulary, the gazetteer), so that sandbox workers
+    forked afterwards start with it. jieba's dictionary (~0.9 s) is not among them: the
+    matcher loads it where a label first needs a word-level comparison, in the long-lived
+    worker, so a run whose documents never do (or a one-document run) does not pay it;
+    `warm_words()` loads it before a pool of workers is forked."""
     from extractors.formats.pdf import warm as warm_pdf
-    from extractors.labels.matching import _jieba, matcher
+    from extractors.labels.matching import matcher
     from extractors.labels.normalize import to_simplified
     from extractors.narrative import narrative_schema
     from extractors.template import rules
 
     matcher("fuzzy")
-    _jieba()
     to_simplified("預熱")
     rules()  # the template rules' YAML, parsed and validated once
     narrative_schema()
@@ -69,6 +71,15 @@ def warm() -> None:
     from extractors.region.gazetteer import gazetteer
 
     gazetteer()  # the administrative divisions (extractors.region)
+
+
+def warm_words() -> None:
+    """`warm()` and jieba's dictionary: for a parent about to fork several workers, which
+    then share one loaded dictionary instead of loading one each."""
+    from extractors.labels.matching import _jieba
+
+    warm()
+    _jieba()
 
 
 def process_bytes(data: bytes, name: str, source_path: str | None = None, fmt: str | None = None,

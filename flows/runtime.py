@@ -287,10 +287,11 @@ def plan_execution(runner, todo: int, batch_size: int, processes: int | None) ->
 
 
 def warm_worker() -> None:
-    """Build per-process state once: the matcher's indexes, jieba's dictionary, OpenCC."""
-    from extractors.pipeline import warm
+    """Build per-process state once, before the pool's workers fork: the matcher's indexes,
+    jieba's dictionary, OpenCC (`extractors.pipeline.warm_words`)."""
+    from extractors.pipeline import warm_words
 
-    warm()
+    warm_words()
 
 
 def _noop(_):

@@ -183,3 +183,22 @@ def test_halfwidth_is_several_times_faster_than_nfkc_on_a_report():
     ours = min(timeit.repeat(lambda: halfwidth(text), number=3, repeat=5))
     nfkc = min(timeit.repeat(lambda: unicodedata.normalize("NFKC", text), number=3, repeat=5))
     assert nfkc / ours > 2.5, f"halfwidth {ours:.4f}s vs NFKC {nfkc:.4f}s"
+
+
+def test_warm_up_leaves_jieba_until_a_label_needs_it():
+    """`warm()` (what every run does before its first document) does not load jieba's
+    dictionary (~0.9 s); the matcher loads it at the first word-level comparison, and
+    `warm_words()` (before a pool of workers forks) loads it up front."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from extractors.pipeline import warm, warm_words; warm(); a = 'jieba' in sys.modules; "
+            "from extractors.labels.matching import matcher; "
+            "matcher().match_row('本年新收政府信息公开申请数量'); b = 'jieba' in sys.modules; "
+            "matcher().match_row('政府信息公开申请本年新收'); c = 'jieba' in sys.modules; "
+            "print(a, b, c)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=RAW.parent.parent)
+    assert out.stdout.split() == ["False", "False", "True"]
+    code = "import sys; from extractors.pipeline import warm_words; warm_words(); print('jieba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=RAW.parent.parent)
+    assert out.stdout.strip() == "True"
