@@ -2,7 +2,7 @@
 
     python -m benchmarks.compare OLD_DIR NEW_DIR
 
-Reads reports/values/findings.parquet from both folders, drops the columns that
+Reads the reports, values and findings tables of both datasets' current versions, drops the columns that
 legitimately differ between two runs (`extracted_at`; `extractor_version`, which a
 release bumps), sorts every table by its natural key and compares them cell by cell.
 Prints one line per table and exits 1 when any table differs. Used to show that a
@@ -27,7 +27,14 @@ SHOWN_DIFFERENCES = 5
 
 
 def load(folder: Path, name: str) -> pd.DataFrame:
-    df = pd.read_parquet(folder / f"{name}.parquet")
+    """One table of the dataset's current version (`extractors.dataset.query.read_table`:
+    every segment, with the partition columns year and template), as pandas."""
+    from extractors.dataset.query import read_table
+
+    table = read_table(folder, name)
+    if table is None:
+        raise SystemExit(f"Error: {folder} holds no dataset (no {name} table)")
+    df = table.to_pandas()
     df = df.drop(columns=[c for c in IGNORED if c in df.columns])
     if "source_paths" in df.columns:
         df["source_paths"] = df["source_paths"].map(lambda v: tuple(v) if v is not None else None)
@@ -46,13 +53,20 @@ def compare_table(old: pd.DataFrame, new: pd.DataFrame) -> list[str]:
         problems.append(f"{len(old)} rows before, {len(new)} after")
         return problems
     for col in old.columns:
-        a, b = old[col], new[col]
+        a, b = old[col].map(_hashable), new[col].map(_hashable)
         same = (a == b) | (a.isna() & b.isna())
         if not same.all():
             idx = list(same[~same].index[:SHOWN_DIFFERENCES])
             problems.append(f"column {col}: {int((~same).sum())} rows differ, e.g. "
                             + "; ".join(f"{a[i]!r} -> {b[i]!r}" for i in idx))
     return problems
+
+
+def _hashable(v):
+    """Lists and arrays (list columns) as tuples, so that cells compare as values."""
+    if hasattr(v, "tolist") and not isinstance(v, str):
+        v = v.tolist()
+    return tuple(v) if isinstance(v, list) else v
 
 
 def compare(old_dir: Path, new_dir: Path) -> dict[str, list[str]]:

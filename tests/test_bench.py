@@ -164,3 +164,24 @@ def test_the_whole_report_renders_from_measurements(tmp_path):
     assert "2 workers against 1: 2.00x beyond start-up, 1.25x in total wall time" in text
     assert "| ours: the difference | 1.00 | 1.00 |" in text
     assert "camelot is not installed" in text
+
+
+def test_compare_finds_two_runs_identical_and_a_changed_value_different(tmp_path):
+    """benchmarks.compare (the before/after check of #19) reads both datasets' current
+    versions: the same documents written twice are identical; one value changed is not."""
+    from benchmarks.compare import compare
+    from extractors.dataset.store import write_dataset
+    from extractors.pipeline import process_path
+
+    real = ROOT / "tests" / "fixtures" / "real"
+    docs = [real / "pingtan-2022.txt", real / "kewei-2024.txt"]
+    write_dataset([process_path(p, real) for p in docs], tmp_path / "a")
+    write_dataset([process_path(p, real) for p in docs], tmp_path / "b")
+    assert compare(tmp_path / "a", tmp_path / "b") == {"reports": [], "values": [], "findings": []}
+    changed = [process_path(p, real) for p in docs]
+    v = next(v for v in changed[0].values if v["value_kind"] == "number")
+    v["value"] += 1
+    write_dataset(changed, tmp_path / "c")
+    got = compare(tmp_path / "a", tmp_path / "c")
+    assert got["reports"] == [] and got["findings"] == []
+    assert len(got["values"]) == 1 and got["values"][0].startswith("column value: 1 rows differ")
