@@ -78,8 +78,14 @@ def _fragment(row: Row) -> str | None:
     """The label fragment a row holds alone (no values): a short text line that is no
     section heading, or a table row whose only printed cells are labels (the last one is
     the fragment). None for anything else."""
-    texts = [c.text.strip() for c in row.cells if c.text.strip()]
-    if not texts or len(texts) > 3 or any(text_kind(t) != LABEL_TEXT for t in texts):
+    texts = []
+    for c in row.cells:  # (stops at the first value or the fourth printed cell)
+        t = c.text.strip()
+        if t:
+            if len(texts) == 3 or text_kind(t) != LABEL_TEXT:
+                return None
+            texts.append(t)
+    if not texts:
         return None
     frag = texts[-1]
     if len(frag) > MAX_FRAGMENT_CHARS or (row.kind == "text" and len(texts) > 1):
