@@ -22,8 +22,8 @@ import io
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from extractors.crawl import Site, SourcesError, load_sources
 from extractors.discover import printable
 from extractors.records import EXTRACTOR_VERSION
 from extractors.settings import Settings
@@ -37,6 +37,9 @@ from flows.crawl import (
     FLOW_NAME,
 )
 from flows.reaper import start_reaper
+
+if TYPE_CHECKING:
+    from extractors.crawl import Site
 
 EXIT_OK, EXIT_NOTHING_READ, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 EXIT_NOTHING_FETCHED = EXIT_NOTHING_READ  # `ogi crawl`: no URL could be fetched at all
@@ -366,6 +369,8 @@ def cmd_vacuum(args) -> int:
 
 
 def _check_sources(path: str) -> list[Site] | None:
+    from extractors.crawl import SourcesError, load_sources
+
     try:
         return load_sources(path)
     except SourcesError as exc:

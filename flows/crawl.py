@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from extractors.crawl import CrawlResult, Site, crawl_site, load_sources
-from extractors.crawl.summary import CrawlSummary, failed_site, summarize_crawl
 from extractors.settings import Settings
+
+if TYPE_CHECKING:  # the crawler is imported when the flow is built (its HTTP client is ~0.2 s)
+    from extractors.crawl import CrawlResult, Site
+    from extractors.crawl.summary import CrawlSummary
 
 # 02:00 every night: government portals see least traffic at night, and a report published
 # during the day is in the dataset the next morning.
@@ -38,6 +40,9 @@ def _prefect_objects() -> dict[str, Any]:
     """Build the task and the flow (imports Prefect; see the module docstring)."""
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
+
+    from extractors.crawl import crawl_site, load_sources
+    from extractors.crawl.summary import failed_site, summarize_crawl
 
     @task(name="crawl-site", task_run_name="crawl-{site.name}", cache_policy=NO_CACHE)
     def crawl_site_task(site: Site, raw: str) -> CrawlResult:

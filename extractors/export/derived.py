@@ -16,9 +16,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from extractors.dataset.query import read_table, version
-from extractors.export.labels import labels_table
-from extractors.panel.agencies import build_agencies
-from extractors.panel.crossyear import CHAIN_ROWS, DOUBTFUL, cross_year_findings
 from extractors.records import EXTRACTOR_VERSION
 from schemas.arrow import DERIVED_SCHEMAS, PANEL_FINDINGS
 
@@ -46,6 +43,8 @@ def _chain_rows(out: Path):
     """Only what the cross-year checks read (the values table can be large): the numbers of
     the chained rows, and the findings that make a cell doubtful, read with the rows filtered
     in the Parquet reader (row groups without them are skipped)."""
+    from extractors.panel.crossyear import CHAIN_ROWS, DOUBTFUL
+
     values = read_table(out, "values", columns=VALUE_COLUMNS, filters=[("row", "in", list(CHAIN_ROWS))])
     findings = read_table(out, "findings", filters=[("check", "in", list(DOUBTFUL))])
     if values is None or findings is None:
@@ -55,7 +54,12 @@ def _chain_rows(out: Path):
 
 
 def derived_tables(out: Path) -> dict[str, pa.Table]:
-    """The derived tables of the dataset at `out` (empty when it holds no reports)."""
+    """The derived tables of the dataset at `out` (empty when it holds no reports). The
+    panel code (pandas) is imported here: a run on an unchanged dataset never needs it."""
+    from extractors.export.labels import labels_table
+    from extractors.panel.agencies import build_agencies
+    from extractors.panel.crossyear import cross_year_findings
+
     reports = read_table(out, "reports")
     if reports is None:
         return {}
