@@ -49,9 +49,21 @@ MAX_T2S_PASSES = 3
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → simplified Chinese (identity on simplified text; idempotent)."""
+    """Traditional → simplified Chinese (identity on simplified text; idempotent).
+    Memoised for texts of up to CACHED_TEXT_CHARS characters (titles, names, lines repeat)."""
     if not text or text.isascii():
         return text
+    if len(text) <= CACHED_TEXT_CHARS:
+        return _short_to_simplified(text)
+    return _to_simplified(text)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _short_to_simplified(text: str) -> str:
+    return _to_simplified(text)
+
+
+def _to_simplified(text: str) -> str:
     out = _t2s().convert(text)
     for _ in range(MAX_T2S_PASSES - 1):
         if out == text:
