@@ -41,9 +41,8 @@ def extraction(files: list[Path], root: Path, settings=None) -> tuple[list, Timi
     The sandbox worker that reads them is forked and reaped inside the timed block, so its
     CPU is counted with this process's."""
     from extractors.pipeline import process_path
-    from extractors.settings import DEFAULT
-
     from extractors.sandbox import close_workers
+    from extractors.settings import DEFAULT
 
     settings = settings or DEFAULT
     close_workers()  # the worker forked in the block (from this warm process) is the one timed

@@ -437,3 +437,31 @@ def test_a_large_table_is_read_in_bounded_time_and_memory():
     # a cost growing with the rows before each would take minutes.
     assert seconds < 1.0, f"{seconds:.2f} s"
     assert peak < 30_000_000, f"{peak / 1e6:.0f} MB"
+
+
+def _span(text: str, colspan: int, rowspan: int, kind: str):
+    from extractors.formats.grid import Span
+
+    return Span(text, colspan=colspan, rowspan=rowspan, from_above=kind == "above", from_left=kind == "left",
+                filler=kind == "filler")
+
+
+_SPAN = st.builds(
+    _span,
+    st.sampled_from(["", "0", "3", "自然人", "总计"]), st.sampled_from([1, 1, 1, 2, 3]),
+    st.sampled_from([1, 1, 1, 1, 2, 0]), st.sampled_from(["own", "own", "own", "above", "left", "filler"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_SPAN, max_size=6), min_size=1, max_size=6))
+def test_grid_fast_path_lays_out_rows_as_the_general_placing_does(rows):
+    """`add_row`'s path for rows of one-position cells gives the same cells, widths and own
+    texts as placing every cell (`_add_placed_row`), whatever rows come before and after."""
+    from extractors.formats.grid import GridBuilder
+
+    fast, slow = GridBuilder(table=1, nrows=len(rows)), GridBuilder(table=1, nrows=len(rows))
+    for spans in rows:
+        a, b = fast.add_row(list(spans)), slow._add_placed_row(list(spans))
+        assert a.texts == b.texts
+        assert a.row.cells == b.row.cells
+    assert fast.finish() == slow.finish()

@@ -39,13 +39,14 @@ class Span:
     from_above: bool = False  # shows what the row above shows in its columns (docx vMerge continue)
     from_left: bool = False  # repeats the position to its left (docx legacy hMerge continue)
     filler: bool = False  # positions no cell covers (docx gridBefore / gridAfter)
-    # one position, its own text, nothing carried: what almost every cell is (`add_row`'s
-    # fast path); worked out once per Span, which the readers share between equal cells
-    simple: bool = field(init=False, repr=False, compare=False)
+    # one grid position, its own text or the one above it (a vertical merge): what almost
+    # every cell is (`add_row`'s fast path); worked out once per Span, which the readers
+    # share between equal cells
+    single: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "simple", self.colspan == 1 and self.rowspan == 1
-                           and not (self.from_above or self.from_left or self.filler))
+        object.__setattr__(self, "single", self.colspan == 1 and self.rowspan == 1
+                           and not (self.from_left or self.filler))
 
     @classmethod
     def gap(cls, width: int) -> Span:
@@ -74,8 +75,12 @@ class GridBuilder:
     def add_row(self, spans: Iterable[Span]) -> PlacedRow:
         """Place one row's cells on the grid; return the row and its cells' own texts."""
         spans = list(spans)
-        if not self._carry and all(s.simple for s in spans):
-            return self._add_simple_row(spans)
+        if not self._carry and all(s.single for s in spans):
+            return self._add_single_row(spans)
+        return self._add_placed_row(spans)
+
+    def _add_placed_row(self, spans: list[Span]) -> PlacedRow:
+        """`add_row` for any row: each cell placed at the first position no cell from above covers."""
         r = len(self.rows)
         texts = self._carried()
         origins: list[int] = []
@@ -99,18 +104,20 @@ class GridBuilder:
         self._above = texts
         return PlacedRow(row, [texts[c] for c in origins if texts[c]])
 
-    def _add_simple_row(self, spans: list[Span]) -> PlacedRow:
-        """`add_row` for a row of one-position cells with nothing carried from above: the
-        cells in order, then blanks to the width (the same row, without the placing)."""
-        r, table = len(self.rows), self.table
-        texts = [s.text for s in spans]
+    def _add_single_row(self, spans: list[Span]) -> PlacedRow:
+        """`add_row` for a row of one-position cells with nothing carried from above (rowspans):
+        each cell at its index, its own text or, continuing a vertical merge, the text above
+        it; then blanks to the width. The same row, without the placing."""
+        r, table, above = len(self.rows), self.table, self._above
+        texts = [above.get(c, "") if s.from_above and r > 0 else s.text for c, s in enumerate(spans)]
         self.width = max(self.width, len(texts))
         cells = [Cell(t, table=table, row=r, col=c) for c, t in enumerate(texts)]
         cells += [Cell("", table=table, row=r, col=c) for c in range(len(texts), max(self.width, 1))]
         row = Row(kind="table", cells=cells)
         self.rows.append(row)
         self._above = dict(enumerate(texts))
-        return PlacedRow(row, [t for t in texts if t])
+        own = [t for t, s in zip(texts, spans, strict=True) if t and not (s.from_above and r > 0)]
+        return PlacedRow(row, own)
 
     def finish(self) -> list[Row]:
         """Pad every row to the final width (a late row can be wider than the first ones)."""
