@@ -50,6 +50,12 @@ PAGE_SHAPE_MIN = 1.2
 # 210 mm); the generated reports' tables are 466 of 595 pt (0.78).
 TEXT_BLOCK_SHARE = 0.76
 A4_RATIO = 297 / 210
+# Width of an A4 page at the 200 dpi the OCR reader renders scans at (`RENDER_DPI`): a
+# smaller picture is enlarged to it (a table at 150 dpi lost a ruling line at its own size
+# and read every one enlarged 1.3x: tests/fixtures/html-images, measured here).
+OCR_PAGE_PX = round(8.27 * 200)
+# Enlargement at most (a 96-dpi screenshot needs 2.1x).
+MAX_UPSCALE = 3.0
 # Finding kind of an image that could not be read (a warning: its tables may be missing).
 IMAGE_UNREADABLE = "html_image_unreadable"
 # Finding kind saying which images were read by OCR and which were left out as not tables.
@@ -204,22 +210,34 @@ def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out
 
 
 def as_page(img) -> bytes | None:
-    """A picture wider than a page (a table cut out of one) set on a white page of A4's shape,
-    as wide as a page's text block: the OCR reader takes an image's shorter side for a page's
-    width (`extractors.formats.ocr.document.image_pages`), and a short wide crop would then
-    read as a page of huge type. A PNG of it (lossless), or None when the image is a page."""
+    """An image made into the page the OCR reader expects, as a PNG (lossless), or None when
+    it is one already. The OCR reader takes an image's shorter side for a page's width
+    (`extractors.formats.ocr.document.image_pages`) and is tuned at 200 dpi: a picture wider
+    than a page (a table cut out of one) is set on a white page of A4's shape, as wide as the
+    page's text block (else a short wide crop reads as a page of huge type), and a page
+    narrower than A4 at 200 dpi (a screenshot at screen resolution) is enlarged to it."""
     import cv2
     import numpy as np
 
+    from extractors.formats.ocr.document import MAX_PIXELS
+
     h, w = img.shape[:2]
-    if h >= PAGE_SHAPE_MIN * w:
+    cut_out = h < PAGE_SHAPE_MIN * w
+    page_w = w / TEXT_BLOCK_SHARE if cut_out else w
+    f = min(MAX_UPSCALE, OCR_PAGE_PX / page_w, (MAX_PIXELS / (2 * page_w * max(h, page_w * A4_RATIO))) ** 0.5)
+    if f > 1.0:
+        img = cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC)
+        h, w = img.shape[:2]
+    elif not cut_out:
         return None
-    cw = round(w / TEXT_BLOCK_SHARE)
-    ch = max(round(cw * A4_RATIO), h + 2 * (cw - w) // 2)
-    canvas = np.full((ch, cw, 3), 255, np.uint8)
-    y, x = (ch - h) // 4, (cw - w) // 2  # near the top, as a table on a page
-    canvas[y:y + h, x:x + w] = img if img.ndim == 3 else img[:, :, None]
-    ok, buf = cv2.imencode(".png", canvas)
+    if cut_out:
+        cw = round(w / TEXT_BLOCK_SHARE)
+        ch = max(round(cw * A4_RATIO), h + (cw - w))
+        canvas = np.full((ch, cw, 3), 255, np.uint8)
+        y, x = (ch - h) // 4, (cw - w) // 2  # near the top, as a table on a page
+        canvas[y:y + h, x:x + w] = img if img.ndim == 3 else img[:, :, None]
+        img = canvas
+    ok, buf = cv2.imencode(".png", img)
     return buf.tobytes() if ok else None
 
 
