@@ -248,3 +248,23 @@ def test_the_saved_page_reads_its_table_from_the_downloaded_image(crawled):
     right, wrong, _unreadable = score(res.values, keys)
     assert wrong == 0 and right >= 0.8 * len(keys), right
     assert cell(res.values, "active_disclosure", "licensing", "decisions") == 1555
+
+
+def test_without_the_ocr_extra_a_page_whose_tables_are_images_needs_ocr(tmp_path):
+    """In a Python where rapidocr cannot be imported (not installed), as a scan without it."""
+    import subprocess
+    import sys
+
+    html = (FIX / "report.html").read_bytes()
+    (tmp_path / "report.html").write_bytes(html)
+    code = ("import sys, json; sys.modules['rapidocr_onnxruntime'] = None\n"
+            "from extractors.pipeline import process_bytes\nfrom extractors.settings import Settings\n"
+            f"r = process_bytes(open({str(tmp_path / 'report.html')!r}, 'rb').read(), 'report.html',"
+            " settings=Settings(sandboxed_formats=())).report\n"
+            "print(json.dumps([r['status'], r['format'], r['error']]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).parent.parent, check=True)
+    status, fmt, error = json.loads(out.stdout.strip().splitlines()[-1])
+    assert (status, fmt) == ("needs_ocr", "html")
+    assert error == ("report.html: the page's tables are images (4); they can only be read with OCR "
+                     "(install the OCR extra: pip install 'ogi-reports[ocr]')")
