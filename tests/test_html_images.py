@@ -72,6 +72,20 @@ def test_only_data_uri_images_of_an_article_without_a_numeric_table_are_read():
     assert len(table_images(labels_only)) == 1  # a table without a number does not hold them
 
 
+def test_the_article_widens_to_hold_table_images_outside_its_paragraphs_but_not_site_chrome():
+    from extractors.formats.html.container import choose_container
+    from extractors.formats.html.images import image_article
+    from extractors.formats.html.reader import content_image_srcs
+
+    page = ('<html><body><div class="nav"><img src="/logo.png"></div><div id="text"><p>' + "本机关全年主动公开信息。" * 30
+            + '</p></div><div id="tables"><img src="t1.png"><img src="/img/t2.png"></div></body></html>')
+    body = _article(page)
+    container, _how = choose_container(body)
+    assert container.get("id") == "text" and image_article(container, body) is body
+    assert content_image_srcs(page.encode(), "p.html", "http://gov.example/art/1.html") == [
+        "http://gov.example/art/t1.png", "http://gov.example/img/t2.png"]  # the logo is site chrome
+
+
 def test_declared_sizes_and_data_uris():
     img = etree.fromstring('<img width="99" height="400">', etree.HTMLParser()).find(".//img")
     assert declared_small(img)

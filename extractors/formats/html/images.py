@@ -1,5 +1,6 @@
 """Report tables published as images in an HTML page, read by OCR.
 
+    image_article(container, body) -> el         the article, widened to hold the page's images
     table_images(container) -> [img]            the article's images to read (data: URIs)
     content_image_urls(container, base) -> [url] the same images on a live page (the crawler)
     read_images(slots, name, notes, first_table) -> ImageRows
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 from extractors.errors import DocumentTooLarge, EmptyDocument, ExtractionError, NeedsOCR
+from extractors.formats.html.container import is_chrome
 from extractors.records import Cell, Row
 
 # Images read per page at most: a report's three tables fill one to a few page images (the
@@ -90,7 +92,34 @@ def declared_small(img) -> bool:
 def _candidates(container) -> list:
     if holds_numeric_table(container):
         return []
-    return [img for img in container.iter("img") if (img.get("src") or "").strip() and not declared_small(img)]
+    return [img for img in container.iter("img") if (img.get("src") or "").strip() and not declared_small(img)
+            and not _in_chrome(img, container)]  # the walker skips chrome: so does the crawler
+
+
+def image_article(container, body):
+    """The article element, widened to hold the page's images when the chosen one (the element
+    with most paragraph text) holds none and the page shows some outside site chrome (a title
+    and the table pictures in a box of their own): the nearest ancestor holding them all."""
+    if container is body or _candidates(container) or holds_numeric_table(body):
+        return container
+    shown = _candidates(body)
+    node = container
+    while shown and node is not body and not all(_within(img, node) for img in shown):
+        node = node.getparent()
+    return node if shown else container
+
+
+def _within(el, node) -> bool:
+    return any(a is node for a in el.iterancestors())
+
+
+def _in_chrome(el, body) -> bool:
+    for a in el.iterancestors():
+        if a is body:
+            return False
+        if is_chrome(a, a.tag):
+            return True
+    return False
 
 
 def table_images(container) -> list:
@@ -178,7 +207,9 @@ def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out
 
     label = image_label(img, index)
     if index > MAX_PAGE_IMAGES:
-        notes.append((IMAGE_UNREADABLE, f"{label}: not read, over the cap of {MAX_PAGE_IMAGES} images per page"))
+        if index == MAX_PAGE_IMAGES + 1:  # one note for all of them
+            notes.append((IMAGE_UNREADABLE, f"image {index} and those after it: not read, over the cap of "
+                                            f"{MAX_PAGE_IMAGES} images per page"))
         return []
     data = data_uri_bytes(img.get("src"))
     if not data or not data.startswith(RASTER_MAGICS):

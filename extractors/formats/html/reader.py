@@ -18,7 +18,7 @@ from extractors.errors import DocumentTooLarge, EmptyDocument, UnreadableDocumen
 from extractors.formats.html.cells import mark_breaks, text_of
 from extractors.formats.html.container import choose_container, drop, find_junk
 from extractors.formats.html.furniture import take_box
-from extractors.formats.html.images import content_image_urls, read_images, table_images
+from extractors.formats.html.images import content_image_urls, image_article, read_images, table_images
 from extractors.formats.html.walker import HtmlWalker
 from extractors.records import RawDocument
 from extractors.settings import DEFAULT, Settings
@@ -47,6 +47,7 @@ def extract(data: bytes, name: str, settings: Settings = DEFAULT) -> RawDocument
         body = root
     page_box = take_box(body)
     container, start_how = choose_container(body)
+    container = image_article(container, body)
     h1_title = _first_text(container, "h1")
     mark_breaks(container)
     walker = HtmlWalker(table_images(container))
@@ -100,7 +101,7 @@ def content_image_srcs(data: bytes, name: str, url: str) -> list[str]:
     body = root if body is None else body
     take_box(body)
     container, _how = choose_container(body)
-    return content_image_urls(container, base)
+    return content_image_urls(image_article(container, body), base)
 
 
 def _decode(data: bytes, name: str) -> tuple[str, str, list[tuple[str, str]]]:
