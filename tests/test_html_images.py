@@ -95,6 +95,24 @@ def test_declared_sizes_and_data_uris():
     assert data_uri_bytes("data:image/svg+xml,<svg/>") is None
 
 
+@needs_ocr
+def test_an_image_over_the_pixel_cap_is_refused_before_it_is_decoded():
+    import struct
+    import zlib
+
+    from extractors.formats.html.images import header_size, read_images
+
+    # A PNG stating 20000 x 20000 px (a decompression bomb's header): never decoded.
+    ihdr = struct.pack(">IIBBBBB", 20000, 20000, 8, 0, 0, 0, 0)
+    bomb = b"\x89PNG\r\n\x1a\n" + struct.pack(">I", 13) + b"IHDR" + ihdr + struct.pack(">I", zlib.crc32(b"IHDR" + ihdr))
+    assert header_size(bomb) == (20000, 20000)
+    body = _article(f'<body><p>报告</p><img src="data:image/png;base64,{base64.b64encode(bomb).decode()}"></body>')
+    notes: list = []
+    got = read_images([(0, 0, table_images(body)[0])], "bomb.html", notes, 0)
+    assert got.read == 0 and got.inserts == []
+    assert notes == [("html_image_unreadable", "image 1: a 20000 x 20000 px image is over the 35500000-pixel cap")]
+
+
 # --- the reader -------------------------------------------------------------------------
 
 

@@ -203,7 +203,7 @@ def read_images(slots: list[tuple[int, int, object]], name: str, notes: list, fi
 
 def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out: ImageRows) -> list:
     """The pages of one image read by OCR ([] with a note when it cannot be, or is not a table)."""
-    from extractors.formats.ocr.document import decode_pages, image_pages
+    from extractors.formats.ocr.document import MAX_PIXELS, decode_pages, image_pages
 
     label = image_label(img, index)
     if index > MAX_PAGE_IMAGES:
@@ -220,6 +220,10 @@ def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out
                                         f"{MAX_PAGE_IMAGE_BYTES}-byte cap on a page's images"))
         return []
     budget[0] -= len(data)
+    size = header_size(data)
+    if size and size[0] * size[1] > MAX_PIXELS:  # refused before decoding (a decompression bomb)
+        notes.append((IMAGE_UNREADABLE, f"{label}: a {size[0]} x {size[1]} px image is over the {MAX_PIXELS}-pixel cap"))
+        return []
     try:
         decoded = decode_pages(data, f"{name}: {label}")
         if all(min(p.shape[:2]) < MIN_IMAGE_SIDE_PX for p in decoded):
@@ -270,6 +274,37 @@ def as_page(img) -> bytes | None:
         img = canvas
     ok, buf = cv2.imencode(".png", img)
     return buf.tobytes() if ok else None
+
+
+def header_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) a PNG, GIF, BMP or JPEG states in its header, without decoding it (None
+    for other formats, or a header that cannot be read)."""
+    if data.startswith(b"\x89PNG") and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"GIF8") and len(data) >= 10:
+        return int.from_bytes(data[6:8], "little"), int.from_bytes(data[8:10], "little")
+    if data.startswith(b"BM") and len(data) >= 26:
+        return abs(int.from_bytes(data[18:22], "little", signed=True)), abs(int.from_bytes(data[22:26], "little", signed=True))
+    if data.startswith(b"\xff\xd8"):
+        return _jpeg_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """The frame size of a JPEG's first SOF marker (segments walked by their lengths)."""
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
+            i += 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[i + 7:i + 9], "big"), int.from_bytes(data[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
 
 
 def _reason(exc: Exception, name: str) -> str:
