@@ -64,7 +64,7 @@ def _article(html: str):
 def test_only_data_uri_images_of_an_article_without_a_numeric_table_are_read():
     png = "data:image/png;base64," + BROKEN_PNG
     body = _article(f'<body><p>报告</p><img src="{png}"><img src="/t.png"><img src="{png}" width="16" height="16">'
-                    f'<img src="{png}" style="width: 40px"></body>')
+                    f'<img src="{png}" style="width: 12px"></body>')
     assert len(table_images(body)) == 1  # the live URL, the declared icons are not read
     with_table = _article(f'<body><table><tr><td>规章</td><td>3</td></tr></table><img src="{png}"></body>')
     assert table_images(with_table) == []  # the markup holds the tables
@@ -87,10 +87,12 @@ def test_the_article_widens_to_hold_table_images_outside_its_paragraphs_but_not_
 
 
 def test_declared_sizes_and_data_uris():
-    img = etree.fromstring('<img width="99" height="400">', etree.HTMLParser()).find(".//img")
-    assert declared_small(img)
+    img = etree.fromstring('<img width="99" height="80">', etree.HTMLParser()).find(".//img")
+    assert declared_small(img)  # both sides under 100 px: an icon
     img.set("width", "600")
-    assert not declared_small(img)
+    assert not declared_small(img)  # a strip of table rows
+    img.set("height", "12")
+    assert declared_small(img)  # no row of text fits: a rule or a spacer
     assert data_uri_bytes("data:image/png;base64,iVBORw0KGgo=") == b"\x89PNG\r\n\x1a\n"
     assert data_uri_bytes("data:image/svg+xml,<svg/>") is None
 

@@ -40,10 +40,13 @@ MAX_PAGE_IMAGES = 40
 # Decoded image bytes read per page at most: the HTML reader's 50 MB cap on the page
 # (base64 is 4/3 of the bytes) leaves at most ~37 MB of image data in a page.
 MAX_PAGE_IMAGE_BYTES = 37 * 1024 * 1024
-# An image narrower or lower than this (px, as declared by width/height or decoded) is an
-# icon, a rule or a spacer, not a table: a table image shows several rows of text at least
-# 10 px tall (legible at 96 dpi), more than 100 px.
+# An icon, a rule or a spacer, not a table: an image whose sides are both under
+# MIN_IMAGE_SIDE_PX (a table image is wider than 100 px: a label column alone is), or one
+# side under MIN_ROW_PX (no row of text fits: a row of 10.5 pt text is over 20 px at 96
+# dpi). A strip of one or two table rows (the end of a table cut at a page break: 50-77 px
+# high at 150 dpi in the generated reports) is a table.
 MIN_IMAGE_SIDE_PX = 100
+MIN_ROW_PX = 20
 # A picture at least this many times as high as wide is a page (a scan); a wider one is a
 # cut-out of a page (a table), set on a page before OCR (`as_page`).
 PAGE_SHAPE_MIN = 1.2
@@ -77,16 +80,21 @@ def holds_numeric_table(container) -> bool:
     return any(_DIGIT.search("".join(t.itertext())) for t in container.iter("table"))
 
 
+def is_icon(width: float, height: float) -> bool:
+    """Too small to hold a table (see MIN_IMAGE_SIDE_PX, MIN_ROW_PX)."""
+    return max(width, height) < MIN_IMAGE_SIDE_PX or min(width, height) < MIN_ROW_PX
+
+
 def declared_small(img) -> bool:
-    """The page says the image is an icon: width or height under MIN_IMAGE_SIDE_PX
-    (attributes in px, or an inline style)."""
-    sides = []
+    """The page says the image is an icon (`is_icon` of its width and height attributes in
+    px, or of an inline style; a side it does not state counts as large)."""
+    sides = {}
     for attr in ("width", "height"):
         m = _PX.match(img.get(attr) or "")
         if m:
-            sides.append(float(m.group(1)))
-    sides += [float(v) for _k, v in _STYLE_SIDE.findall(img.get("style") or "")]
-    return any(s < MIN_IMAGE_SIDE_PX for s in sides)
+            sides[attr] = float(m.group(1))
+    sides.update((k.lower(), float(v)) for k, v in _STYLE_SIDE.findall(img.get("style") or ""))
+    return bool(sides) and is_icon(sides.get("width", float("inf")), sides.get("height", float("inf")))
 
 
 def _candidates(container) -> list:
@@ -226,7 +234,7 @@ def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out
         return []
     try:
         decoded = decode_pages(data, f"{name}: {label}")
-        if all(min(p.shape[:2]) < MIN_IMAGE_SIDE_PX for p in decoded):
+        if all(is_icon(p.shape[1], p.shape[0]) for p in decoded):
             notes.append((IMAGE_READ, f"{label}: {decoded[0].shape[1]} x {decoded[0].shape[0]} px, an icon, not read"))
             return []
         if len(decoded) == 1:
