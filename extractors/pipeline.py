@@ -38,6 +38,13 @@ from schemas import TABLES
 COMPLETE_SHARE = 1.0
 # Formats whose pages may be read by OCR (a PDF's pages without a text layer, page images).
 OCR_FORMATS = ("pdf", "image")
+# An HTML page holding images written into it as data: URIs may print its tables as images,
+# read by OCR (extractors.formats.html.images): it gets the OCR allowance too. A byte search
+# (no parse) over the page, so that a plain page pays nothing for it.
+HTML_IMAGE_MARK = b"data:image/"
+# Reader notes stored as warnings (every other note is info): an image of a page's tables
+# that could not be read.
+WARNING_NOTES = ("html_image_unreadable",)
 
 
 def sha256(data: bytes) -> str:
@@ -126,7 +133,7 @@ def _read_in_worker(data: bytes, report: dict, fmt: str, name: str, settings: Se
     if not can_sandbox():
         return None
     warm()
-    if fmt in OCR_FORMATS:  # a scan's pages are read by OCR, which needs more memory
+    if fmt in OCR_FORMATS or (fmt == "html" and HTML_IMAGE_MARK in data):  # OCR: more memory and time
         settings = settings.with_(memory_mb=settings.memory_mb + OCR_MEMORY_MB,
                                   timeout_s=settings.timeout_s * OCR_TIME_FACTOR)
     try:
@@ -192,7 +199,8 @@ def _finish(report: dict, doc: RawDocument, settings: Settings = DEFAULT) -> Doc
     rid = report["report_id"]
     values = [{"report_id": rid, **v.__dict__} for v in asm.values + narr_values]
     findings = [{"report_id": rid, **f.as_record()} for f in asm.findings]
-    findings += [{"report_id": rid, "check": kind, "severity": "info", "table": None, "row": None,
+    findings += [{"report_id": rid, "check": kind, "severity": "warning" if kind in WARNING_NOTES else "info",
+                  "table": None, "row": None,
                   "column": None, "message": msg, "detail": None} for kind, msg in doc.notes]
     findings += who_reported(report, doc.text)  # region, level, kind, agency_id (extractors.region)
     found = sum(1 for v in asm.values if v.row is not None and v.value_kind != "unreadable")

@@ -63,6 +63,7 @@ from extractors.crawl.cms import (
     request_key,
 )
 from extractors.crawl.fetch import HOST_THROTTLE, Fetcher, HostThrottle, Response, Retry, describe, new_client
+from extractors.crawl.images import MAX_IMAGE_BYTES, embed_images
 from extractors.crawl.pages import (
     Link,
     Page,
@@ -105,7 +106,7 @@ MAX_ROBOTS_CRAWL_DELAY_SECONDS = 30.0
 MANIFEST_NAME = "_manifest.jsonl"
 # Every manifest line has these keys (None when not known), in this order.
 MANIFEST_FIELDS = ("url", "final_url", "referrer", "kind", "fetched_at", "status", "content_type", "etag",
-                   "last_modified", "sha256", "path", "bytes", "change", "error")
+                   "last_modified", "sha256", "path", "bytes", "change", "error", "images", "served_sha256")
 
 
 # ---------------------------------------------------------------- results
@@ -138,6 +139,8 @@ class CrawlResult:
     columns: list[ColumnReach] = field(default_factory=list)  # CMS columns: pages announced vs read
     reports: int = 0  # report pages reached (saved, unchanged or 304)
     attachments: int = 0  # attachments fetched (saved, unchanged or 304)
+    images: int = 0  # images written into saved report pages (their tables are images)
+    image_skips: list[tuple[str, str]] = field(default_factory=list)  # (image URL, why it was not written in)
 
     @property
     def warnings(self) -> list[str]:
@@ -570,10 +573,14 @@ class Crawler:
     def _save(self, item: _Item, resp: Response, ext: str, kind: str, meta: dict, prior: dict | None) -> None:
         body, sha = resp.body, meta["sha256"]
         self._count(kind)
-        if prior and prior["sha256"] == sha:
+        if prior and (prior.get("served_sha256") or prior["sha256"]) == sha:
             self.result.unchanged += 1
-            self._record(**meta, kind=kind, path=prior["path"], change="unchanged")
+            self._record(**{**meta, "sha256": prior["sha256"], "bytes": prior.get("bytes")}, kind=kind,
+                         path=prior["path"], change="unchanged", images=prior.get("images"),
+                         served_sha256=prior.get("served_sha256"))
             return
+        if kind == "report" and ext == ".html":
+            body = self._with_images(body, resp.url, meta)
         if prior and prior["path"].endswith(ext):
             rel = prior["path"]
         else:
@@ -589,8 +596,40 @@ class Crawler:
         tmp.write_bytes(body)
         os.replace(tmp, target)
         change = "changed" if prior else "new"
-        self.result.new_files.append(SavedFile(rel, item.url, change, sha, len(body)))
+        self.result.new_files.append(SavedFile(rel, item.url, change, meta["sha256"], len(body)))
         self._record(**meta, kind=kind, path=rel, change=change)
+
+    def _with_images(self, body: bytes, url: str, meta: dict) -> bytes:
+        """A report page whose tables are images, with its article's images written into it
+        (`extractors.crawl.images`); `meta` then gives the saved bytes' sha256 and size, and the
+        page's as served in `served_sha256`."""
+
+        def log(image_url: str, size: int | None, error: str | None) -> None:
+            self._record(url=image_url, referrer=url, kind="image", status=None if error else 200, bytes=size,
+                         error=error)
+
+        out = embed_images(body, url, self._fetch_image, log, describe)
+        self.result.image_skips += out.skipped
+        if not out.embedded:
+            return body
+        self.result.images += out.embedded
+        meta.update(served_sha256=meta["sha256"], sha256=hashlib.sha256(out.body).hexdigest(), bytes=len(out.body),
+                    images=out.embedded)
+        return out.body
+
+    def _fetch_image(self, url: str, cap: int) -> bytes:
+        """One image of a report page, by the crawler's request path (origins, robots.txt, the
+        host throttle, retries, the deadline), capped at `cap` bytes (and the site's cap)."""
+        cap = min(cap, self.site.max_download_bytes)
+        try:
+            resp = self._get(url, {}, cap, check_robots=True)
+        except DownloadTooLarge:
+            raise DownloadTooLarge(f"image over the {cap}-byte cap (at most {MAX_IMAGE_BYTES} bytes an image, "
+                                   "and the site's max_download_mb)") from None
+        self.result.fetched += 1
+        if resp.status != 200 or resp.body is None:
+            raise FetchRefused(f"HTTP {resp.status}")
+        return resp.body
 
 
 def crawl_site(site: Site, raw: str | os.PathLike, **kwargs) -> CrawlResult:

@@ -31,6 +31,8 @@ class CrawlSummary:
     attachments: int = 0  # attachments fetched (saved, unchanged or 304)
     columns: list[tuple[str, ColumnReach]] = field(default_factory=list)  # (site, a CMS column's reach)
     skipped: dict[str, dict[str, int]] = field(default_factory=dict)  # site → reason → URLs skipped
+    images: int = 0  # images written into saved report pages (tables printed as images)
+    image_skips: list[tuple[str, str, str]] = field(default_factory=list)  # (site, image URL, reason)
 
     @property
     def warnings(self) -> list[tuple[str, str]]:
@@ -51,6 +53,11 @@ class CrawlSummary:
         for site, col in self.columns:
             if col.warning is None:
                 lines.append(printable(f"  [{site}] {col.line()}"))
+        if self.images or self.image_skips:
+            lines.append(f"{self.images} image(s) of report pages written into the saved pages, "
+                         f"{len(self.image_skips)} skipped")
+            for site, url, why in self.image_skips[:SUMMARY_ERRORS_SHOWN]:
+                lines.append(printable(f"  [{site}] image {url}: {why}"))
         for site, reasons in self.skipped.items():
             detail = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items(), key=lambda kv: -kv[1]))
             lines.append(printable(f"  [{site}] skipped: {detail}"))
@@ -82,6 +89,8 @@ def summarize_crawl(results: list[CrawlResult], extraction=None) -> CrawlSummary
         s.reports += r.reports
         s.attachments += r.attachments
         s.columns += [(r.site, c) for c in r.columns]
+        s.images += r.images
+        s.image_skips += [(r.site, url, why) for url, why in r.image_skips]
         reasons = skip_reasons(r)
         if reasons:
             s.skipped[r.site] = reasons

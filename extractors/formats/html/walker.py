@@ -42,7 +42,9 @@ MAX_TABLE_CELLS = 200_000
 class HtmlWalker:
     """One pass over the article element: collects rows, plain-text lines and counts."""
 
-    def __init__(self) -> None:
+    def __init__(self, images: list | None = None) -> None:
+        self.images = set(images or ())  # <img> elements whose tables are read by OCR
+        self.slots: list[tuple[int, int, object]] = []  # (row position, line position, img) of each
         self.rows: list[Row] = []
         self.lines: list[str] = []
         self.buf: list[str] = []
@@ -75,6 +77,10 @@ class HtmlWalker:
                     self.flush()
                     self.table(el)
                     it.skip_subtree()
+                elif tag == "img":
+                    if el in self.images:  # its rows go here (extractors.formats.html.images)
+                        self.flush()
+                        self.slots.append((len(self.rows), len(self.lines), el))
                 elif el is not root and is_chrome(el, tag):
                     it.skip_subtree()
                 elif tag == "pre":
