@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from extractors.formats.ocr import engine, prep
+from extractors.formats.ocr.cells import reread_inked
 from extractors.formats.ocr.rules import ruling
 from extractors.formats.pdf.geometry import Char
 from extractors.formats.pdf.page import PageLayout, read_deep
@@ -72,7 +73,7 @@ def _is_narrow(ch: str) -> bool:
     return ord(ch) < 0x2E80 and ch not in "（）：；，。、"
 
 
-def _fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
+def fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
     """Letters read in a number (O for 0, l for 1) as digits, with a capped confidence."""
     text = text.translate(PUNCT_FIX)
     core = text.replace(",", "").replace(".", "")
@@ -87,7 +88,7 @@ def _fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
 
 def box_chars(box: tuple[int, int, int, int], text: str, confs: list[float], px_per_pt: float) -> list[OcrChar]:
     """The characters of one recognised box, spread over its width (points)."""
-    text, confs = _fix_text(text, confs)
+    text, confs = fix_text(text, confs)
     if not text.strip(LONE_MARKS):
         return []  # a lone mark: a speck or a stroke cut off a character, not content
     x0, y0, x1, y1 = box
@@ -198,7 +199,7 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> Pa
     if abs(read.angle) >= prep.MIN_SKEW:
         gray = prep.rotate(gray, read.angle)
         found = engine.detect(gray)
-    edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found)
+    edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found, prep.rule_ink(gray))
     clean = gray.copy()
     clean[mask > 0] = 255
     margin = max(3, round(2 * px_per_pt))
@@ -213,6 +214,10 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> Pa
     out = PageLayout(page_no, w / px_per_pt, h / px_per_pt, deep=True)
     out.n_chars = len(chars)
     read_deep(out, chars, edges, notes)
+    got, unread = reread_inked(out.parts, clean, px_per_pt)
+    if got or unread:
+        notes.append(("ocr_inked_cells", f"page {page_no}: {got + unread} empty table cells hold ink; read alone: "
+                      f"{got} numbers, {unread} unreadable"))
     turned = f", turned by {90 * read.quarter_turns}°" if read.quarter_turns else ""
     notes.append(("ocr_page", f"page {page_no}: OCR of {read.boxes} text boxes, deskewed by {read.angle:+.2f}°{turned}"))
     return out
