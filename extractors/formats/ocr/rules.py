@@ -59,9 +59,18 @@ def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
     return out
 
 
-def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: int) -> list[tuple[int, int, int, int]]:
+def _in_character(piece: np.ndarray, stats: np.ndarray, w: int, tol: int) -> bool:
+    """The ink across a vertical run at one height is part of something much wider than the
+    run: a character's stroke, not a rule."""
+    piece = piece[piece > 0]
+    return bool(piece.size) and stats[int(piece[0]), cv2.CC_STAT_WIDTH] > 2 * w + 2 * tol
+
+
+def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: int,
+              at: tuple[float, ...] = (0.5,)) -> list[tuple[int, int, int, int]]:
     """Vertical runs of `vmask` that are thin, meet a horizontal rule at both ends and are
-    not a stroke of a character (x, y, w, h in pixels)."""
+    not a stroke of a character where looked at (shares `at` of their height; x, y, w, h in
+    pixels)."""
     # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
     # of it on its own, a character's stroke part of a character as wide as the character
     _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
@@ -70,23 +79,24 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
         cx = min(x + w // 2, near_h.shape[1] - 1)
         if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
             continue
-        piece = labels[y + h // 2, x:x + w]
-        piece = piece[piece > 0]
-        if piece.size and stats[int(piece[0]), cv2.CC_STAT_WIDTH] > 2 * w + 2 * tol:
-            continue  # part of a character
+        if any(_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in at):
+            continue
         out.append((x, y, w, h))
     return out
 
 
-def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int, long_px: int,
-                 gap: int, vk: int) -> list[tuple[int, int, int, int]]:
+def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int,
+                 long_px: int, gap: int, vk: int) -> list[tuple[int, int, int, int]]:
     """Column rules only the lighter threshold shows (a thin rule gone grey in the scan):
-    those at least `long_px` tall, at an x where no rule was found already. Shorter ones are
-    not taken: on a noisy grey page the lighter threshold turns specks into short runs."""
+    those at least `long_px` tall, at an x where no rule was found already, and no part of
+    a character at a quarter, half and three quarters of their height. Shorter ones are not
+    taken (on a noisy grey page the lighter threshold turns specks into short runs), nor
+    ones that are strokes of characters one above the other (年 over 年) joined across the
+    row rule between them."""
     vmask = cv2.morphologyEx(faint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     xs = [x + w / 2 for x, y, w, h in found]
-    return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol)
+    return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol, (0.25, 0.5, 0.75))
             if h >= long_px and all(abs(x + w / 2 - c) > 2 * tol for c in xs)]
 
 
