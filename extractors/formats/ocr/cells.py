@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 
 from extractors.formats.ocr import engine, prep
+from extractors.formats.ocr.text import fix_text
 from extractors.formats.pdf.geometry import TablePart
 
 # The text an inked cell that cannot be read gets: the table reader takes a lone "o" for a
@@ -85,8 +86,6 @@ def _crop(clean: np.ndarray, box: tuple[int, int, int, int], px_per_pt: float) -
 
 
 def _as_number(text: str, confs: list[float]) -> tuple[str, float] | None:
-    from extractors.formats.ocr.page import fix_text  # page imports this module
-
     text, confs = fix_text(text.strip(), confs)
     core = text.replace(",", "")
     if core and core.isdigit() and len(confs) == len(text):

@@ -20,6 +20,7 @@ import numpy as np
 from extractors.formats.ocr import engine, prep
 from extractors.formats.ocr.cells import reread_inked
 from extractors.formats.ocr.rules import ruling
+from extractors.formats.ocr.text import fix_text
 from extractors.formats.pdf.geometry import Char
 from extractors.formats.pdf.page import PageLayout, read_deep
 
@@ -34,21 +35,12 @@ CHAR_HEIGHT_SHARE = 0.55
 # Width of a character relative to a CJK one, for spreading a box's text over its width:
 # digits and Latin letters are about half as wide in the reports' fonts.
 NARROW_WIDTH = 0.55
-# Where the recogniser reads a letter in a number cell, the digit it stands for. A round
-# letter (O, o) or a bar (l, I, |) can only be that digit there, so its confidence stands (a
-# lone 0 cropped tight reads as "o" as often as not); a letter that two digits could be (S
-# for 5 or 6, B for 8 or 3) gets a confidence of SUBSTITUTED_CONF, for the arithmetic to decide.
-LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
-SAME_SHAPE = "OoDlI|"
-SUBSTITUTED_CONF = 0.5
 # Ink the detector left without a box is recognised when it is glyph-sized: 4-20 pt tall (a
 # digit of 9-16 pt type), with some ink (a tenth of its height squared: noise specks and
 # rule remnants are thinner); its box padded by ORPHAN_PAD_PT like the detector's.
 GLYPH_MIN_PT, GLYPH_MAX_PT = 4.0, 20.0
 GLYPH_MIN_INK = 0.1
 ORPHAN_PAD_PT = 1.5
-# Punctuation the recogniser reads for its look-alike in the reports' labels.
-PUNCT_FIX = str.maketrans({"丶": "、", "·": "."})
 # A box that reads as nothing but these is dropped.
 LONE_MARKS = "。，、.,'\"`·:;：；_-—~ "
 
@@ -71,19 +63,6 @@ class PageRead:
 
 def _is_narrow(ch: str) -> bool:
     return ord(ch) < 0x2E80 and ch not in "（）：；，。、"
-
-
-def fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
-    """Letters read in a number (O for 0, l for 1) as digits, with a capped confidence."""
-    text = text.translate(PUNCT_FIX)
-    core = text.replace(",", "").replace(".", "")
-    if core and (len(core) <= 2 or any(c.isdigit() for c in core)) and core.translate(LETTER_DIGITS).isdigit() \
-            and not core.isdigit():
-        fixed = text.translate(LETTER_DIGITS)
-        confs = [min(c, SUBSTITUTED_CONF) if a != b and a not in SAME_SHAPE else c
-                 for a, b, c in zip(text, fixed, confs, strict=True)]
-        text = fixed
-    return text, confs
 
 
 def box_chars(box: tuple[int, int, int, int], text: str, confs: list[float], px_per_pt: float) -> list[OcrChar]:
