@@ -18,7 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from extractors.formats.ocr import engine, prep
+from extractors.formats.ocr.cells import reread_inked
 from extractors.formats.ocr.rules import ruling
+from extractors.formats.ocr.text import fix_text
 from extractors.formats.pdf.geometry import Char
 from extractors.formats.pdf.page import PageLayout, read_deep
 
@@ -33,21 +35,12 @@ CHAR_HEIGHT_SHARE = 0.55
 # Width of a character relative to a CJK one, for spreading a box's text over its width:
 # digits and Latin letters are about half as wide in the reports' fonts.
 NARROW_WIDTH = 0.55
-# Where the recogniser reads a letter in a number cell, the digit it stands for. A round
-# letter (O, o) or a bar (l, I, |) can only be that digit there, so its confidence stands (a
-# lone 0 cropped tight reads as "o" as often as not); a letter that two digits could be (S
-# for 5 or 6, B for 8 or 3) gets a confidence of SUBSTITUTED_CONF, for the arithmetic to decide.
-LETTER_DIGITS = str.maketrans({"O": "0", "o": "0", "D": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8"})
-SAME_SHAPE = "OoDlI|"
-SUBSTITUTED_CONF = 0.5
 # Ink the detector left without a box is recognised when it is glyph-sized: 4-20 pt tall (a
 # digit of 9-16 pt type), with some ink (a tenth of its height squared: noise specks and
 # rule remnants are thinner); its box padded by ORPHAN_PAD_PT like the detector's.
 GLYPH_MIN_PT, GLYPH_MAX_PT = 4.0, 20.0
 GLYPH_MIN_INK = 0.1
 ORPHAN_PAD_PT = 1.5
-# Punctuation the recogniser reads for its look-alike in the reports' labels.
-PUNCT_FIX = str.maketrans({"丶": "、", "·": "."})
 # A box that reads as nothing but these is dropped.
 LONE_MARKS = "。，、.,'\"`·:;：；_-—~ "
 
@@ -72,22 +65,9 @@ def _is_narrow(ch: str) -> bool:
     return ord(ch) < 0x2E80 and ch not in "（）：；，。、"
 
 
-def _fix_text(text: str, confs: list[float]) -> tuple[str, list[float]]:
-    """Letters read in a number (O for 0, l for 1) as digits, with a capped confidence."""
-    text = text.translate(PUNCT_FIX)
-    core = text.replace(",", "").replace(".", "")
-    if core and (len(core) <= 2 or any(c.isdigit() for c in core)) and core.translate(LETTER_DIGITS).isdigit() \
-            and not core.isdigit():
-        fixed = text.translate(LETTER_DIGITS)
-        confs = [min(c, SUBSTITUTED_CONF) if a != b and a not in SAME_SHAPE else c
-                 for a, b, c in zip(text, fixed, confs, strict=True)]
-        text = fixed
-    return text, confs
-
-
 def box_chars(box: tuple[int, int, int, int], text: str, confs: list[float], px_per_pt: float) -> list[OcrChar]:
     """The characters of one recognised box, spread over its width (points)."""
-    text, confs = _fix_text(text, confs)
+    text, confs = fix_text(text, confs)
     if not text.strip(LONE_MARKS):
         return []  # a lone mark: a speck or a stroke cut off a character, not content
     x0, y0, x1, y1 = box
@@ -198,7 +178,7 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> Pa
     if abs(read.angle) >= prep.MIN_SKEW:
         gray = prep.rotate(gray, read.angle)
         found = engine.detect(gray)
-    edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found)
+    edges, mask, vboxes = ruling(prep.binarize(gray), px_per_pt, found, prep.rule_ink(gray))
     clean = gray.copy()
     clean[mask > 0] = 255
     margin = max(3, round(2 * px_per_pt))
@@ -213,6 +193,10 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> Pa
     out = PageLayout(page_no, w / px_per_pt, h / px_per_pt, deep=True)
     out.n_chars = len(chars)
     read_deep(out, chars, edges, notes)
+    got, unread = reread_inked(out.parts, clean, px_per_pt)
+    if got or unread:
+        notes.append(("ocr_inked_cells", f"page {page_no}: {got + unread} empty table cells hold ink; read alone: "
+                      f"{got} numbers, {unread} unreadable"))
     turned = f", turned by {90 * read.quarter_turns}°" if read.quarter_turns else ""
     notes.append(("ocr_page", f"page {page_no}: OCR of {read.boxes} text boxes, deskewed by {read.angle:+.2f}°{turned}"))
     return out

@@ -29,6 +29,11 @@ TOUCH_PT = 2.0
 LONG_RULE_PT = 26.0
 # Gaps closed along a rule before it is measured (pt): 1.5 pt (a broken scan line).
 GAP_PT = 1.5
+# A column rule found only at the lighter threshold (`prep.rule_ink`) has ink on this share
+# of its rows before gaps are closed: a grey rule is unbroken (1.0 on the generated turned
+# page), runs of noise specks that the closing joined have gaps (0.6-0.9 on the noisy grey
+# page of the benchmark's scans).
+FAINT_CONTINUITY = 0.97
 # A rule is removed from the image before recognition with this margin (px) around it.
 ERASE_PX = 2
 
@@ -59,10 +64,59 @@ def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
     return out
 
 
-def ruling(binary: np.ndarray, px_per_pt: float,
-           text_boxes: list) -> tuple[list[dict], np.ndarray, list[tuple[int, int, int, int]]]:
+def _in_character(piece: np.ndarray, stats: np.ndarray, w: int, tol: int) -> bool:
+    """The ink across a vertical run at one height is part of something much wider than the
+    run: a character's stroke, not a rule."""
+    piece = piece[piece > 0]
+    return bool(piece.size) and stats[int(piece[0]), cv2.CC_STAT_WIDTH] > 2 * w + 2 * tol
+
+
+def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: int,
+              at: tuple[float, ...] = (0.5,)) -> list[tuple[int, int, int, int]]:
+    """Vertical runs of `vmask` that are thin, meet a horizontal rule at both ends and are
+    not a stroke of a character where looked at (shares `at` of their height; x, y, w, h in
+    pixels)."""
+    # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
+    # of it on its own, a character's stroke part of a character as wide as the character
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
+    out = []
+    for x, y, w, h in _segments(vmask, False):
+        cx = min(x + w // 2, near_h.shape[1] - 1)
+        if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
+            continue
+        if any(_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in at):
+            continue
+        out.append((x, y, w, h))
+    return out
+
+
+def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int,
+                 long_px: int, gap: int, vk: int) -> list[tuple[int, int, int, int]]:
+    """Column rules only the lighter threshold shows (a thin rule gone grey in the scan):
+    those at least `long_px` tall, at an x where no rule was found already, and no part of
+    a character at a quarter, half and three quarters of their height. Shorter ones are not
+    taken (on a noisy grey page the lighter threshold turns specks into short runs), nor
+    ones that are strokes of characters one above the other (年 over 年) joined across the
+    row rule between them."""
+    vmask = cv2.morphologyEx(faint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    xs = [x + w / 2 for x, y, w, h in found]
+    return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol, (0.25, 0.5, 0.75))
+            if h >= long_px and all(abs(x + w / 2 - c) > 2 * tol for c in xs)
+            and _continuous(faint[y:y + h, x:x + w]) >= FAINT_CONTINUITY]
+
+
+def _continuous(run: np.ndarray) -> float:
+    """Share of the rows of a vertical run with ink before its gaps were closed."""
+    return float((run > 0).any(axis=1).mean()) if run.size else 0.0
+
+
+def ruling(binary: np.ndarray, px_per_pt: float, text_boxes: list,
+           faint: np.ndarray | None = None) -> tuple[list[dict], np.ndarray, list[tuple[int, int, int, int]]]:
     """Edges (pdfplumber dicts, in points) of the rules, the mask of rule pixels (to erase
-    them before recognition) and the vertical rules' boxes (x, y, w, h in pixels)."""
+    them before recognition) and the vertical rules' boxes (x, y, w, h in pixels).
+    `faint` (`prep.rule_ink`, optional): the ink at a lighter threshold, where long column
+    rules missing from `binary` are looked for (`_faint_rules`)."""
     hk = max(8, round(H_RULE_PT * px_per_pt))
     vk = max(8, round(V_RULE_PT * px_per_pt))
     gap = max(1, round(GAP_PT * px_per_pt))
@@ -76,25 +130,19 @@ def ruling(binary: np.ndarray, px_per_pt: float,
             e = edge((x / px_per_pt, (y + h / 2) / px_per_pt), ((x + w) / px_per_pt, (y + h / 2) / px_per_pt))
             if e:
                 edges.append(e)
-    vboxes = []
     tol = max(2, round(TOUCH_PT * px_per_pt))
+    long_px = round(LONG_RULE_PT * px_per_pt)
     near_h = cv2.dilate(hmask, np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
-    # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
-    # of it on its own, a character's stroke part of a character as wide as the character
-    _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
+    vboxes = chained(_vertical(vmask, binary, near_h, tol), tol, long_px, text_boxes)
     keep = np.zeros_like(vmask)
-    for x, y, w, h in _segments(vmask, False):
-        cx = min(x + w // 2, near_h.shape[1] - 1)
-        if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
-            continue
-        piece = labels[y + h // 2, x:x + w]
-        piece = piece[piece > 0]
-        if piece.size and stats[int(piece[0]), cv2.CC_STAT_WIDTH] > 2 * w + 2 * tol:
-            continue  # part of a character
-        vboxes.append((x, y, w, h))
-    vboxes = chained(vboxes, tol, round(LONG_RULE_PT * px_per_pt), text_boxes)
     for x, y, w, h in vboxes:
         keep[y:y + h, x:x + w] = vmask[y:y + h, x:x + w]
+    if faint is not None:
+        extra = _faint_rules(faint, near_h, vboxes, tol, long_px, gap, vk)
+        for x, y, w, h in extra:
+            keep[y:y + h, x:x + w] = 255
+        vboxes = vboxes + extra
+    for x, y, w, h in vboxes:
         e = edge(((x + w / 2) / px_per_pt, y / px_per_pt), ((x + w / 2) / px_per_pt, (y + h) / px_per_pt))
         if e:
             edges.append(e)

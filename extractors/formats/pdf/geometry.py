@@ -93,6 +93,7 @@ class TablePart:
     ruled: bool
     bounds: list[float] | None = None  # column boundaries of an unruled part
     value_cols: list[tuple[float, float]] | None = None  # x ranges of its value columns
+    row_ys: list[float] | None = None  # y of its row boundaries (a ruled part, as found on its page)
 
 
 # ---------------------------------------------------------------------------

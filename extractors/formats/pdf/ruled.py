@@ -144,7 +144,8 @@ def ruled_part(page_no: int, bboxes: list[tuple], chars: list[Char]) -> tuple[Ta
         return None
     # y positions become row indices; the part keeps its page-local row grid
     vcols = sorted({(pc.x0, pc.x1) for pc in cells if is_value(pc.text)})
-    part = TablePart(page_no, (xs[0], ys[0], xs[-1], ys[-1]), cells, len(ys) - 1, True, value_cols=vcols)
+    part = TablePart(page_no, (xs[0], ys[0], xs[-1], ys[-1]), cells, len(ys) - 1, True, value_cols=vcols,
+                     row_ys=list(ys))
     drop_thin_rows(part, ys)
     return part, left_over
 
@@ -228,3 +229,4 @@ def drop_thin_rows(part: TablePart, ys: list[float]) -> None:
             pc.r1 = min(pc.r0 + 1, len(new_ys) - 1)
             pc.r0 = pc.r1 - 1
     part.nrows = len(new_ys) - 1
+    part.row_ys = new_ys
