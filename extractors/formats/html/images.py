@@ -240,7 +240,7 @@ def _image_pages(img, index: int, name: str, notes: list, budget: list[int], out
         if len(decoded) == 1:
             data = as_page(decoded[0]) or data
         del decoded
-        pages, page_notes = image_pages(data, f"{name}: {label}")
+        pages, page_notes = image_pages(data, f"{name}: {label}", upright=True)  # a browser shows it as it is
     except EmptyDocument:
         notes.append((IMAGE_READ, f"{label}: OCR found no text in it"))
         return []

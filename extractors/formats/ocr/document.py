@@ -66,15 +66,16 @@ def decode_pages(data: bytes, name: str) -> list[np.ndarray]:
     return list(pages)
 
 
-def image_pages(data: bytes, name: str) -> tuple[list[PageLayout], list[tuple[str, str]]]:
-    """An image file's pages read by OCR, and the reader's notes."""
+def image_pages(data: bytes, name: str, upright: bool = False) -> tuple[list[PageLayout], list[tuple[str, str]]]:
+    """An image file's pages read by OCR, and the reader's notes. `upright`: pictures shown the
+    right way up (in a web page), not checked for a quarter turn (`ocr_page`)."""
     cv2.setNumThreads(1)
     notes: list[tuple[str, str]] = []
     pages = []
     for i, img in enumerate(decode_pages(data, name)):
         portrait_width = min(img.shape[:2])  # a page turned by 90° is turned back by ocr_page
         px_per_pt = portrait_width / (A4_WIDTH_IN * POINTS_PER_INCH)
-        page = ocr_page(img, i + 1, px_per_pt, notes)
+        page = ocr_page(img, i + 1, px_per_pt, notes, upright)
         page.ocr = True
         pages.append(page)
     if not any(p.n_chars for p in pages):

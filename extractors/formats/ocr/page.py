@@ -29,6 +29,9 @@ from extractors.formats.pdf.page import PageLayout, read_deep
 TALL_FACTOR = 2.0
 # Boxes recognised to choose between the two quarter turns of a turned page.
 TURN_SAMPLE = 12
+# Long side over short side of a whole page, turned or not: A4 1.41, US letter 1.29, 16K 1.38;
+# 1.6 leaves room for a scanner's margins. Longer images are strips cut from a page.
+MAX_PAGE_ASPECT = 1.6
 # A character's box: the middle share of its text box's height (the detector's boxes are
 # padded, "unclipped", ~1.6x the glyphs: the neighbouring lines of a cell must not overlap).
 CHAR_HEIGHT_SHARE = 0.55
@@ -151,7 +154,12 @@ def orphan_boxes(clean: np.ndarray, boxes: list, px_per_pt: float) -> list[tuple
 
 
 def _turn_upright(gray: np.ndarray, boxes: list, read: PageRead) -> tuple[np.ndarray, list]:
-    """A page turned by 90°: the quarter turn whose sample of boxes reads with more confidence."""
+    """A page turned by 90°: the quarter turn whose sample of boxes reads with more confidence.
+    An image much longer than a page is never a turned page: it is a strip cut from one (a
+    table pasted into a web page), whose stacked header characters make tall boxes upright."""
+    h, w = gray.shape[:2]
+    if max(h, w) > MAX_PAGE_ASPECT * min(h, w):
+        return gray, boxes
     tall = sum(1 for x0, y0, x1, y1 in boxes if (y1 - y0) > TALL_FACTOR * (x1 - x0))
     wide = sum(1 for x0, y0, x1, y1 in boxes if (x1 - x0) > TALL_FACTOR * (y1 - y0))
     if tall <= TALL_FACTOR * max(wide, 1):
@@ -169,11 +177,15 @@ def _turn_upright(gray: np.ndarray, boxes: list, read: PageRead) -> tuple[np.nda
     return best[2], best[3]
 
 
-def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list) -> PageLayout:
-    """Read one page image (OpenCV's BGR or grey) into a PageLayout in points."""
+def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list, upright: bool = False) -> PageLayout:
+    """Read one page image (OpenCV's BGR or grey) into a PageLayout in points. `upright`:
+    the image is known to be shown the right way up (a picture in a web page): it is not
+    checked for a quarter turn."""
     read = PageRead()
     gray = prep.to_gray(img)
-    gray, found = _turn_upright(gray, engine.detect(gray), read)
+    found = engine.detect(gray)
+    if not upright:
+        gray, found = _turn_upright(gray, found, read)
     read.angle = prep.skew_angle(gray)
     if abs(read.angle) >= prep.MIN_SKEW:
         gray = prep.rotate(gray, read.angle)
