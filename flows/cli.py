@@ -263,7 +263,7 @@ def cmd_extract(args) -> int:
     runner = runtime.task_runner(args.dask_address, args.dask_workers, args.workers)
     captured = io.StringIO()
     try:
-        with runtime.quiet_shutdown(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
+        with runtime.quiet_shutdown(), runtime.no_heartbeats(), contextlib.redirect_stderr(captured) if args.quiet else contextlib.nullcontext():
             summary = extract_flow.with_options(task_runner=runner)(
                 str(_location(args.input)), args.out, args.batch_size or DEFAULT_BATCH_SIZE, not args.quiet,
                 force=args.force, processes=args.workers, fmt=args.fmt, settings=Settings.from_env())
@@ -299,7 +299,7 @@ def cmd_eval(args) -> int:
     from extractors.evaluate.report import check_floor
     from flows.evaluate import eval_flow
 
-    with runtime.quiet_shutdown():
+    with runtime.quiet_shutdown(), runtime.no_heartbeats():
         report = eval_flow(str(corpus), str(gold), args.out, not args.no_baseline, settings=Settings.from_env())
     print(report.format_text())
     if args.json:
@@ -391,7 +391,7 @@ def cmd_crawl(args) -> int:
     runtime.prefect_env()
     from flows.crawl import crawl_flow
 
-    with runtime.quiet_shutdown():
+    with runtime.quiet_shutdown(), runtime.no_heartbeats():
         summary = crawl_flow(str(args.sources), args.raw, args.out, settings=Settings.from_env())
     print(summary.format())
     if summary.fetched == 0:

@@ -9,6 +9,7 @@ of documents, never a cell: Prefect's bookkeeping costs ~10 ms per task run.
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 import time
 from pathlib import Path
@@ -54,6 +55,20 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     (hidden, special files, symlink loops, unreadable) are counted in the summary.
     """
     started = time.perf_counter()
+    # The flow's process holds Prefect's and the libraries' objects (hundreds of thousands):
+    # frozen, the collector stops walking them at every full collection while the run makes
+    # its records (the run's CPU at one worker fell by a quarter); unfrozen after the run.
+    gc.freeze()
+    try:
+        return _extract(input_path, out, batch_size, progress, settings, paths, source_urls, force, processes,
+                        fmt, started)
+    finally:
+        gc.unfreeze()
+
+
+def _extract(input_path, out, batch_size, progress, settings, paths, source_urls, force, processes, fmt,
+             started) -> RunSummary:
+    """The body of `extract_flow` (see there)."""
     settings = settings or Settings.from_env()
     if is_url(input_path):  # object storage: listed here, read by the workers themselves
         root, files, found_skipped = scan_url(input_path)
