@@ -126,3 +126,28 @@ def test_execution_plan_sizes_batches_for_the_runner():
     assert plan_execution(threads, 100, 20, 4) == (False, 4, 7)  # at least 4 batches a worker
     dask = plan_execution(DaskTaskRunner(), 400, 20, None)
     assert dask == (True, 0, 400 // (DASK_BATCHES_PER_WORKER * 2))
+
+
+def test_command_line_flows_run_without_heartbeats_unless_asked(monkeypatch):
+    """`runtime.no_heartbeats()`: Prefect's heartbeat thread (joined for up to a second when a
+    flow ends) is off for a flow run from the command line, unless its setting is in the
+    environment; and Prefect's client telemetry is off by default (DO_NOT_TRACK)."""
+    from prefect.settings import get_current_settings
+
+    from flows import runtime
+
+    for name in runtime.HEARTBEAT_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None
+    with runtime.no_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+    monkeypatch.setenv("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "60")
+    with runtime.no_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is not None  # left to Prefect
+    monkeypatch.delenv("DO_NOT_TRACK", raising=False)
+    runtime.prefect_env()
+    import os
+
+    assert os.environ["DO_NOT_TRACK"] == "1"
