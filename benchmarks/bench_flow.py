@@ -27,7 +27,11 @@ from benchmarks.bench_measure import Timing, run_counted, tree_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 # Prefect's own start-up: the smallest flow run, in a fresh interpreter.
-NOOP_FLOW = "from prefect import flow\n\n@flow\ndef noop():\n    return 1\n\nnoop()\n"
+# Prefect alone, configured as `ogi` runs its flows (flows.runtime: client telemetry off through
+# DO_NOT_TRACK in the environment, no heartbeat thread), so that the difference is our code.
+NOOP_FLOW = ("from prefect import flow\nfrom prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, "
+             "temporary_settings\n\n@flow\ndef noop():\n    return 1\n\n"
+             "with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):\n    noop()\n")
 # Seconds a `prefect server start` may take to answer /api/health: the first start in a new
 # PREFECT_HOME migrates a fresh database (~20 s on a busy 2-core machine; 180 s is the limit
 # flows.runtime gives Prefect's temporary server for the same work).
@@ -70,7 +74,7 @@ def base_env(prefect_home: Path, api_url: str | None) -> dict[str, str]:
     """The environment of every measured command: this checkout's code, a quiet Prefect with
     its own home, and the API URL of a running server or none (embedded mode)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
-    env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+    env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", DO_NOT_TRACK="1",
                PREFECT_LOGGING_LEVEL="ERROR", PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180")
     if api_url:
         env["PREFECT_API_URL"] = api_url
