@@ -199,17 +199,7 @@ class LabelMatcher:
     # ---- public API --------------------------------------------------------------------
     def match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label (memoised; see `_match_row`)."""
-        ck = (label, table, keys)
-        found = self._cache.get(ck, _MISSING)
-        if found is _MISSING:
-            # a match depends on the label only through its normalised text and its printed
-            # numbering: labels printed with other spacing, widths or quotes share one
-            nk = ("norm", normalize_label(label), numbering(label), table, keys)
-            found = self._cache.get(nk, _MISSING)
-            if found is _MISSING:
-                found = self._remember(nk, self._match_row(label, table, keys))
-            self._remember(ck, found)
-        return found
+        return self._memo("row", label, (table, keys), lambda: self._match_row(label, table, keys))
 
     def _match_row(self, label: str, table: str | None = None, keys: frozenset[str] | None = None) -> Match | None:
         """Best canonical row for a printed label, searching `table` (or all tables).
@@ -230,15 +220,7 @@ class LabelMatcher:
         """The score of a printed label for one row of `table`, as `match_row(label, table)`
         ranks it (same candidates, numbering penalty and rounding): for a row a reader
         already identified. 0.0 when the row has no candidates. Memoised like `match_row`."""
-        ck = ("score", label, table, key)
-        found = self._cache.get(ck, _MISSING)
-        if found is _MISSING:
-            nk = ("norm-score", normalize_label(label), numbering(label), table, key)  # as in match_row
-            found = self._cache.get(nk, _MISSING)
-            if found is _MISSING:
-                found = self._remember(nk, self._score_row(label, table, key))
-            self._remember(ck, found)
-        return found
+        return self._memo("score", label, (table, key), lambda: self._score_row(label, table, key))
 
     def _score_row(self, label: str, table: str, key: str) -> float:
         for sc, cand in self._ranked(label, self.rows[table]):
@@ -252,13 +234,20 @@ class LabelMatcher:
 
     def match_column(self, label: str, table: str) -> Match | None:
         """Best canonical column for a printed header label of `table` (memoised)."""
-        ck = ("column", label, table)
+        return self._memo("column", label, (table,), lambda: self._match_column(label, table))
+
+    def _memo(self, kind: str, label: str, where: tuple, compute):
+        """The memoised answer of `compute()` for (kind, label, where). An answer depends on the
+        label only through its normalised text and its printed numbering, so labels printed
+        with other spacing, widths or quotes share one: looked up by the printed text first,
+        then by that normalised form."""
+        ck = (kind, label, *where)
         found = self._cache.get(ck, _MISSING)
         if found is _MISSING:
-            nk = ("norm-column", normalize_label(label), numbering(label), table)  # as in match_row
+            nk = (kind, "norm", normalize_label(label), numbering(label), *where)
             found = self._cache.get(nk, _MISSING)
             if found is _MISSING:
-                found = self._remember(nk, self._match_column(label, table))
+                found = self._remember(nk, compute())
             self._remember(ck, found)
         return found
 
