@@ -55,52 +55,52 @@ def extract_flow(input_path: str, out: str = "data/processed", batch_size: int =
     (hidden, special files, symlink loops, unreadable) are counted in the summary.
     """
     started = time.perf_counter()
-    # The flow's process holds Prefect's and the libraries' objects (hundreds of thousands):
-    # frozen, the collector stops walking them at every full collection while the run makes
-    # its records (the run's CPU at one worker fell by a quarter); unfrozen after the run.
+    with _collector_frozen():
+        settings = settings or Settings.from_env()
+        if is_url(input_path):  # object storage: listed here, read by the workers themselves
+            root, files, found_skipped = scan_url(input_path)
+            files = files if paths is None else [f for f in files if f in set(paths)]
+        else:
+            found = scan(Path(input_path))
+            root, files, found_skipped = found.root, only(found.files, paths), found.skipped
+        with DatasetStore(out) as store:
+            plan = store.plan(files, root, force)
+            runner = get_run_context().task_runner
+            run = plan_execution(runner, len(plan.todo), batch_size, processes)
+            with local_pool(run.local_workers):
+                with shared_api_settings() if run.dask else contextlib.nullcontext():
+                    futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), settings,
+                                                    source_urls, fmt)
+                               for b in batches(plan.todo, run.batch_size)]
+                show = progress and len(plan.todo) > run.batch_size
+                results, extract_s = _collect(futures, store, len(plan.todo) if show else None)
+            t = time.perf_counter()
+            written = store.commit(plan.path_ids)
+            # agencies, labels, cross-year findings (extractors.export.derived); on object storage
+            # and for large datasets `ogi derive` builds them
+            derived_note = refresh_after_commit(Path(out)) if not is_url(out) else None
+            write_s = time.perf_counter() - t
+        results.sort(key=lambda r: r.report["source_path"])
+        skipped = (found_skipped if paths is None else []) + plan.unreadable  # a crawl names its files
+        summary = summarize(results, written, out if is_url(out) else Path(out), plan.skipped, skipped_inputs=skipped)
+        summary.extract_seconds, summary.write_seconds = extract_s, write_s
+        if derived_note:
+            summary.notes.append(derived_note)
+        summary.wall_seconds = time.perf_counter() - started
+        return summary
+
+
+@contextlib.contextmanager
+def _collector_frozen():
+    """The objects that exist when the run starts (Prefect's and the libraries', hundreds of
+    thousands in this process) left out of the collector's full collections while the run
+    makes its records, then handed back. In one process the collector is about 5% of a
+    report's cost; in the flow's process its full collections walk those objects too."""
     gc.freeze()
     try:
-        return _extract(input_path, out, batch_size, progress, settings, paths, source_urls, force, processes,
-                        fmt, started)
+        yield
     finally:
         gc.unfreeze()
-
-
-def _extract(input_path, out, batch_size, progress, settings, paths, source_urls, force, processes, fmt,
-             started) -> RunSummary:
-    """The body of `extract_flow` (see there)."""
-    settings = settings or Settings.from_env()
-    if is_url(input_path):  # object storage: listed here, read by the workers themselves
-        root, files, found_skipped = scan_url(input_path)
-        files = files if paths is None else [f for f in files if f in set(paths)]
-    else:
-        found = scan(Path(input_path))
-        root, files, found_skipped = found.root, only(found.files, paths), found.skipped
-    with DatasetStore(out) as store:
-        plan = store.plan(files, root, force)
-        runner = get_run_context().task_runner
-        run = plan_execution(runner, len(plan.todo), batch_size, processes)
-        with local_pool(run.local_workers):
-            with shared_api_settings() if run.dask else contextlib.nullcontext():
-                futures = [extract_batch.submit([str(p) for p in b], str(root), str(store.staging), settings,
-                                                source_urls, fmt)
-                           for b in batches(plan.todo, run.batch_size)]
-            show = progress and len(plan.todo) > run.batch_size
-            results, extract_s = _collect(futures, store, len(plan.todo) if show else None)
-        t = time.perf_counter()
-        written = store.commit(plan.path_ids)
-        # agencies, labels, cross-year findings (extractors.export.derived); on object storage
-        # and for large datasets `ogi derive` builds them
-        derived_note = refresh_after_commit(Path(out)) if not is_url(out) else None
-        write_s = time.perf_counter() - t
-    results.sort(key=lambda r: r.report["source_path"])
-    skipped = (found_skipped if paths is None else []) + plan.unreadable  # a crawl names its files
-    summary = summarize(results, written, out if is_url(out) else Path(out), plan.skipped, skipped_inputs=skipped)
-    summary.extract_seconds, summary.write_seconds = extract_s, write_s
-    if derived_note:
-        summary.notes.append(derived_note)
-    summary.wall_seconds = time.perf_counter() - started
-    return summary
 
 
 def _collect(futures: list, store: DatasetStore, total: int | None) -> tuple[list[DocResult], float]:
