@@ -39,6 +39,15 @@ FAINT_CONTINUITY = 0.97
 # (seed 3, 200 dpi) measured 0.947, the chains of noise specks on its noisy grey page
 # 0.70-0.91, splitting the cells they cross.
 SHORT_CONTINUITY = 0.93
+# A vertical run wider than a rule is searched for a rule's core when at most this wide (px:
+# a rule and the characters touching it on either side, ~3 CJK glyphs at 200 dpi).
+MAX_CORE_SEARCH_PX = 96
+# Columns of such a run whose longest stretch of ink is within this share of the longest one
+# are the rule's core (a rule's columns differ by a pixel or two at its ends).
+CORE_SHARE = 0.9
+# Heights (shares) at which a short vertical run that lines up with no other one is looked at
+# for a character's stroke before it is taken as a rule on its own (`chained`).
+LONE_RULE_AT = (0.25, 0.5, 0.75)
 # A rule is removed from the image before recognition with this margin (px) around it.
 ERASE_PX = 2
 
@@ -55,16 +64,19 @@ def _inside_text(x: int, y: int, w: int, h: int, text_boxes: list, margin: int) 
 
 
 def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
-            text_boxes: list) -> list[tuple[int, int, int, int]]:
+            text_boxes: list, lone: set | frozenset = frozenset()) -> list[tuple[int, int, int, int]]:
     """The vertical runs that do not cut through a detected line of text and are long, or
     line up with another run (a table's column rules share their x across its rows and
-    blocks; a character's stroke that touches both rules of a tight row rarely does)."""
+    blocks; a character's stroke that touches both rules of a tight row rarely does), or
+    are in `lone`: runs that no character's stroke is part of at a quarter, half and three
+    quarters of their height (the column rules of a one-row piece of a table, at the top of
+    a page, line up with nothing)."""
     out = []
     for x, y, w, h in vboxes:
         cx = x + w / 2
         if h < long_px and _inside_text(x, y, w, h, text_boxes, 2 * tol):
             continue
-        if h >= long_px or any(abs(cx - (x2 + w2 / 2)) <= tol for x2, y2, w2, h2 in vboxes if (x2, y2) != (x, y)):
+        if h >= long_px or (x, y, w, h) in lone or any(abs(cx - (x2 + w2 / 2)) <= tol for x2, y2, w2, h2 in vboxes if (x2, y2) != (x, y)):
             out.append((x, y, w, h))
     return out
 
@@ -77,22 +89,83 @@ def _in_character(piece: np.ndarray, stats: np.ndarray, w: int, tol: int) -> boo
 
 
 def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: int,
-              at: tuple[float, ...] = (0.5,)) -> list[tuple[int, int, int, int]]:
+              at: tuple[float, ...] = (0.5,), cores: tuple[list, int] | None = None) -> list[tuple[int, int, int, int]]:
     """Vertical runs of `vmask` that are thin, meet a horizontal rule at both ends and are
     not a stroke of a character where looked at (shares `at` of their height; x, y, w, h in
-    pixels)."""
+    pixels). With `cores` (the page's text boxes, the least height in px), a run too wide
+    for a rule is searched for a rule's core (`_thin_core`), taken when at least that tall:
+    no character is, so the strokes touching it are not looked at."""
     # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
     # of it on its own, a character's stroke part of a character as wide as the character
     _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
     out = []
-    for x, y, w, h in _segments(vmask, False):
+    for seg in _segments(vmask, False):
+        core = cores is not None and seg[2] > max(4, seg[3] // 8)
+        x, y, w, h = _thin_core(vmask, near_h, cores[0], tol, *seg) if core else seg
         cx = min(x + w // 2, near_h.shape[1] - 1)
         if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
+            continue
+        if core:
+            if h >= cores[1]:
+                out.append((x, y, w, h))
             continue
         if any(_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in at):
             continue
         out.append((x, y, w, h))
     return out
+
+
+def _longest_run(col: np.ndarray) -> tuple[int, int]:
+    """Start and length of the longest run of ink in one column of a mask."""
+    padded = np.concatenate(([0], col.astype(np.int8), [0]))
+    d = np.diff(padded)
+    starts, ends = np.flatnonzero(d == 1), np.flatnonzero(d == -1)
+    if not starts.size:
+        return 0, 0
+    i = int(np.argmax(ends - starts))
+    return int(starts[i]), int(ends[i] - starts[i])
+
+
+def _thin_core(vmask: np.ndarray, near_h: np.ndarray, text_boxes: list, tol: int,
+               x: int, y: int, w: int, h: int) -> tuple[int, int, int, int]:
+    """A vertical run too wide for a rule may be a rule that a blurred character beside it
+    touches (the benchmark's blurred scans: a 3-px rule merged with 件's strokes into a 21-px
+    run). Its core is the columns that carry the run's longest stretch of ink (within
+    CORE_SHARE of it), when they are side by side and thin, cut back to the row rules it
+    crosses, less the rows at its ends where it runs through a line of text (a （ under the
+    rule, across the row rule); else the run as it is."""
+    if w > MAX_CORE_SEARCH_PX:
+        return x, y, w, h
+    sub = vmask[y:y + h, x:x + w] > 0
+    runs = [_longest_run(sub[:, i]) for i in range(w)]
+    best = max(n for _, n in runs)
+    cols = [i for i, (_, n) in enumerate(runs) if n >= CORE_SHARE * best]
+    if not best or cols[-1] - cols[0] + 1 != len(cols) or len(cols) > max(4, best // 8):
+        return x, y, w, h
+    top = y + min(runs[i][0] for i in cols)
+    bottom = y + max(runs[i][0] + runs[i][1] for i in cols)
+    x0, cw = x + cols[0], len(cols)
+    cx = min(x0 + cw // 2, near_h.shape[1] - 1)
+    crossing = np.flatnonzero(near_h[top:bottom, cx] > 0) + top
+    if crossing.size < 2:
+        return x0, top, cw, bottom - top
+    groups = np.split(crossing, np.flatnonzero(np.diff(crossing) > 1) + 1)
+    # the row rules it crosses, top to bottom, and its ends where it runs on past the first
+    # or the last of them; the pieces between them cut off its ends while inside text
+    marks = [int(g[len(g) // 2]) for g in groups]
+    if groups[0][0] == top:
+        marks[0] = top
+    else:
+        marks.insert(0, top)
+    if groups[-1][-1] == bottom - 1:
+        marks[-1] = bottom
+    else:
+        marks.append(bottom)
+    while len(marks) > 2 and _inside_text(x0, marks[-2], cw, marks[-1] - marks[-2], text_boxes, 2 * tol):
+        marks.pop()
+    while len(marks) > 2 and _inside_text(x0, marks[0], cw, marks[1] - marks[0], text_boxes, 2 * tol):
+        marks.pop(0)
+    return x0, marks[0], cw, marks[-1] - marks[0]
 
 
 def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int,
@@ -138,7 +211,9 @@ def ruling(binary: np.ndarray, px_per_pt: float, text_boxes: list,
     tol = max(2, round(TOUCH_PT * px_per_pt))
     long_px = round(LONG_RULE_PT * px_per_pt)
     near_h = cv2.dilate(hmask, np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
-    vboxes = [(x, y, w, h) for x, y, w, h in chained(_vertical(vmask, binary, near_h, tol), tol, long_px, text_boxes)
+    runs = _vertical(vmask, binary, near_h, tol, cores=(text_boxes, long_px))
+    lone = set(_vertical(vmask, binary, near_h, tol, LONE_RULE_AT, (text_boxes, long_px)))
+    vboxes = [(x, y, w, h) for x, y, w, h in chained(runs, tol, long_px, text_boxes, lone)
               if h >= long_px or _continuous(binary[y:y + h, x:x + w]) >= SHORT_CONTINUITY]
     keep = np.zeros_like(vmask)
     for x, y, w, h in vboxes:
