@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 # Bumped whenever extraction output can change for the same bytes (incremental runs key on it).
-EXTRACTOR_VERSION = "0.4.0"
+EXTRACTOR_VERSION = "0.5.0"
 
 
 

@@ -136,7 +136,7 @@ def test_a_page_whose_tables_are_images_reads_its_values_by_ocr_with_no_wrong_nu
     assert (rep["year"], rep["agency"]) == (GOLD["year"], GOLD["agency"])  # from the page's text
     right, wrong, unreadable = score(page.values)
     assert wrong == 0
-    assert right >= 0.9 * len(TRUTH), (right, unreadable)  # measured: 185 of 200 (table 4: a header row merged into its values)
+    assert right >= 0.97 * len(TRUTH), (right, unreadable)  # measured: 200 of 200 (185 before the header slivers were dropped)
     for key in [("active_disclosure", "licensing", "decisions"), ("active_disclosure", "fees", "amount_10k_yuan"),
                 ("applications", "new_received", "total"), ("applications", "carried_over", "total"),
                 ("applications", "carried_forward", "total")]:

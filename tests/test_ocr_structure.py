@@ -107,3 +107,17 @@ def test_a_box_of_grey_specks_is_inkless_and_a_drawn_zero_is_not():
     ink = prep.binarize(prep.to_gray(page))
     assert not inkless(ink, (_px(15), _px(15), _px(30), _px(33)), PX_PER_PT)
     assert inkless(ink, (_px(98), _px(13), _px(132), _px(37)), PX_PER_PT)
+
+
+def test_a_rule_broken_inside_a_row_is_cut_back_to_the_row_rule_and_its_stub_erased():
+    from extractors.formats.ocr import prep
+    from extractors.formats.ocr.rules import ruling
+
+    img, d = _grid([40.0, 340.0], [40.0, 52.0, 64.0, 76.0])
+    d.line([(_px(140), _px(40)), (_px(140), _px(70))], fill=0, width=2)  # broken 6 pt into the last row
+    d.line([(_px(240), _px(40)), (_px(240), _px(76))], fill=0, width=2)
+    gray = prep.to_gray(np.array(img))
+    edges, mask, _ = ruling(prep.binarize(gray), PX_PER_PT, [])
+    rule = next(e for e in edges if e["orientation"] == "v" and round(e["x0"]) == 140)
+    assert rule["top"] == pytest.approx(40, abs=1.5) and rule["bottom"] == pytest.approx(64, abs=1.5)
+    assert mask[_px(68), _px(140)] > 0  # the stub in the last row would read as a 1

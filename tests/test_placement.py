@@ -314,3 +314,21 @@ def test_a_long_document_assembles_in_bounded_time_and_memory():
     # 1 s: about 0.3 s on an idle core; a cost growing with the rows before would take minutes.
     assert seconds < 1.0, f"{seconds:.2f} s for 3,000 rows"
     assert peak < 40_000_000, f"{peak / 1e6:.0f} MB for 3,000 rows"
+
+
+# ---- OCR'd cells ------------------------------------------------------------------------------
+def ocr_row(*texts: str, conf: float = 0.99) -> Row:
+    """A table row as the OCR reader gives it: every cell with the recogniser's confidence."""
+    return Row("table", [Cell(t, confidence=None if i == 0 else conf) for i, t in enumerate(texts)])
+
+
+def test_an_ocr_cell_whose_digits_stand_apart_is_unreadable_not_one_number():
+    # two cells' zeros and a speck between them, run together where a column rule was lost:
+    # read as one number it would be 10, and the row's arithmetic would then "confirm" it
+    asm = run(text(TABLE3), ocr_row(NEW, "0", "0 1 0", "0", "0", "0", "0", "0"))
+    got = cells(asm)
+    assert got["commercial_enterprise"] == (None, "unreadable", "0 1 0")
+    assert all(v != 10.0 for v, _, _ in got.values())
+    # the same text from a text layer (no confidence) is the typesetter's spacing: one number
+    asm = run(text(TABLE3), row(NEW, "0", "0 1 0", "0", "0", "0", "0", "10"))
+    assert cells(asm)["commercial_enterprise"] == (10.0, "number", "0 1 0")

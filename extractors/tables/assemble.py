@@ -25,7 +25,7 @@ from extractors.records import Assembly, Cell, Finding, RawDocument, Row
 from extractors.settings import DEFAULT, Settings
 from extractors.tables import fused as fused_runs
 from extractors.tables import ordered
-from extractors.tables.cells import BLANK_TEXT, parse_value, text_kind
+from extractors.tables.cells import BLANK_TEXT, parse_cell, text_kind
 from extractors.tables.placement import SUM_TOLERANCE, dedupe, placement, split_label_value, split_row, trim
 from extractors.tables.state import FusedRun, RowPlan, TableState, row_plan
 from extractors.template import (
@@ -397,7 +397,7 @@ def _right_aligned(values: list[Cell], n: int, plan: RowPlan, table: str) -> lis
     if text_kind(values[-1].text) == BLANK_TEXT or any(text_kind(c.text) != BLANK_TEXT for c in values[:-n]):
         return None
     cells = values[-n:]
-    parsed = [parse_value(c.text) for c in cells]
+    parsed = [parse_cell(c) for c in cells]
     if any(p.kind not in ("number", "blank") for p in parsed):
         return None
     nums = [p.value or 0.0 for p in parsed]

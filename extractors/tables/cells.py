@@ -71,6 +71,20 @@ def parse_value(text: str, column_unit: str | None = None) -> ParsedValue:
     return ParsedValue(value, "number", unit)
 
 
+# Digits apart in a cell read by OCR: the recogniser saw two groups of glyphs (two cells'
+# values run together where a column rule was lost, or a speck between digits), not one number.
+_APART_RE = re.compile(r"\d[\s\u3000]+\d")
+
+
+def parse_cell(cell, column_unit: str | None = None) -> ParsedValue:
+    """`parse_value` of a grid cell (`records.Cell`). A cell read by OCR (its `confidence`
+    set) whose digits stand apart ("0 1 0") is unreadable, not the number they would make
+    run together: a text layer's spacing is the typesetter's, a recogniser's is what it saw."""
+    if cell.confidence is not None and _APART_RE.search(cell.text or ""):
+        return ParsedValue(None, "unreadable")
+    return parse_value(cell.text, column_unit)
+
+
 # What a cell's text is when a row is split into label and value cells (`text_kind`).
 BLANK_TEXT, VALUE_TEXT, LABEL_TEXT = "blank", "value", "label"
 

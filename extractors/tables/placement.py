@@ -13,7 +13,14 @@ import re
 
 from extractors.labels.normalize import normalize_label
 from extractors.records import Cell
-from extractors.tables.cells import BLANK_TEXT, LABEL_TEXT, ParsedValue, is_value_like, parse_value, text_kind
+from extractors.tables.cells import (
+    BLANK_TEXT,
+    LABEL_TEXT,
+    ParsedValue,
+    is_value_like,
+    parse_cell,
+    text_kind,
+)
 
 # Cap on placements examined for a short row (combinations of missing positions).
 MAX_PLACEMENTS = 200
@@ -125,7 +132,7 @@ def placement(cells: list[Cell], n: int, constraints: list[Constraint]) -> list:
         return list(cells)
     if k > n or k == 0:
         return [None] * n
-    parsed = [parse_value(c.text) for c in cells]
+    parsed = [parse_cell(c) for c in cells]
     outcomes = []
     for i, missing in enumerate(itertools.combinations(range(n), n - k)):
         if i >= MAX_PLACEMENTS:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from extractors.records import Cell, Finding, Value
-from extractors.tables.cells import BLANK_TEXT, ParsedValue, parse_value, text_kind
+from extractors.tables.cells import BLANK_TEXT, ParsedValue, parse_cell, text_kind
 from extractors.template import row_allowed, row_sum_positions
 from schemas import TABLES, schema
 from schemas.canonical import ColumnSpec
@@ -113,7 +113,7 @@ class TableState:
         for c in values:
             if text_kind(c.text) == BLANK_TEXT:
                 continue
-            self.add(table, None, None, parse_value(c.text), c.text, raw_label, None, None, c)
+            self.add(table, None, None, parse_cell(c), c.text, raw_label, None, None, c)
         if not quiet and message:
             self.findings.append(Finding(check, "warning", message, table,
                                          detail={"raw_label": raw_label, "values": [c.text for c in values]}))
@@ -136,7 +136,7 @@ class TableState:
             if isinstance(p, Cell):
                 unit = units[i] if units is not None else self.unit(table, row, col)
                 text = p.text
-                pv = parse_value(text, unit)
+                pv = parse_cell(p, unit)
                 append(Value(table, row, col, pv.value, pv.kind, text, label, raw_cols.get(col), score,
                              p.page, p.table, p.row, p.col))
                 if pv.kind == "unreadable" or (pv.unit and pv.unit != unit):

@@ -34,10 +34,16 @@ GAP_PT = 1.5
 # page), runs of noise specks that the closing joined have gaps (0.6-0.9 on the noisy grey
 # page of the benchmark's scans).
 FAINT_CONTINUITY = 0.97
-# A vertical run shorter than LONG_RULE_PT has ink on at least this share of its rows at
-# Otsu's threshold before gaps are closed: the short real rules of the benchmark's scans
-# (seed 3, 200 dpi) measured 0.947, the chains of noise specks on its noisy grey page
-# 0.70-0.91, splitting the cells they cross.
+# A faint column rule is looked for where the rules found at its x cover less than this share
+# of its rows (a rule broken at Otsu's threshold and cut back to a row rule covers 80% of the
+# one found whole at the lighter threshold, on a noisy page of the benchmark's scans).
+FAINT_COVERED = 0.9
+# A vertical run shorter than LONG_RULE_PT, at an x where no long rule runs (the column's rule
+# in other rows of the page), has ink on at least this share of its rows at Otsu's threshold
+# before gaps are closed: the short real rules of the benchmark's scans (seed 3, 200 dpi)
+# measured 0.947, the chains of noise specks on its noisy grey page 0.70-0.91, splitting
+# the cells they cross. Short real rules under a column's long rule can be as broken on a
+# noisy page (0.70-0.92 on a JPEG-damaged page of seed 5) and are kept by their x.
 SHORT_CONTINUITY = 0.93
 # A vertical run wider than a rule is searched for a rule's core when at most this wide (px:
 # a rule and the characters touching it on either side, ~3 CJK glyphs at 200 dpi).
@@ -103,16 +109,38 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
         core = cores is not None and seg[2] > max(4, seg[3] // 8)
         x, y, w, h = _thin_core(vmask, near_h, cores[0], tol, *seg) if core else seg
         cx = min(x + w // 2, near_h.shape[1] - 1)
-        if w > max(4, h // 8) or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
+        if cores is not None and not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
+            y, h = _to_crossings(near_h, cx, y, h)
+        if w > max(4, h // 8) or not h or not (near_h[y, cx] and near_h[min(y + h - 1, near_h.shape[0] - 1), cx]):
             continue
         if core:
             if h >= cores[1]:
                 out.append((x, y, w, h))
             continue
-        if any(_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in at):
+        # a run as tall as two rows (with `cores`) is no character's stroke: it is dropped
+        # only when characters take it in at each of LONE_RULE_AT (blurred text touches a
+        # rule at one height or two)
+        tall = cores is not None and h >= cores[1] and at == (0.5,)
+        looks = [_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in (LONE_RULE_AT if tall else at)]
+        if all(looks) if tall else any(looks):
             continue
         out.append((x, y, w, h))
     return out
+
+
+def _to_crossings(near_h: np.ndarray, cx: int, y: int, h: int) -> tuple[int, int]:
+    """A vertical run cut back to the first and the last row rule it crosses (a rule broken
+    by the scan ends in the middle of a row); (y, 0) when it crosses fewer than two."""
+    crossing = np.flatnonzero(near_h[y:y + h, cx] > 0)
+    if not crossing.size:
+        return y, 0
+    groups = np.split(crossing, np.flatnonzero(np.diff(crossing) > 1) + 1)
+    if len(groups) < 2:
+        return y, 0
+    top = y + int(groups[0][0]) if groups[0][0] == 0 else y + int(groups[0][len(groups[0]) // 2])
+    last = groups[-1]
+    bottom = y + int(last[-1]) + 1 if last[-1] == h - 1 else y + int(last[len(last) // 2]) + 1
+    return top, bottom - top
 
 
 def _longest_run(col: np.ndarray) -> tuple[int, int]:
@@ -171,17 +199,26 @@ def _thin_core(vmask: np.ndarray, near_h: np.ndarray, text_boxes: list, tol: int
 def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int,
                  long_px: int, gap: int, vk: int) -> list[tuple[int, int, int, int]]:
     """Column rules only the lighter threshold shows (a thin rule gone grey in the scan):
-    those at least `long_px` tall, at an x where no rule was found already, and no part of
+    those at least `long_px` tall, where the rules found do not cover them already, no part of
     a character at a quarter, half and three quarters of their height. Shorter ones are not
     taken (on a noisy grey page the lighter threshold turns specks into short runs), nor
     ones that are strokes of characters one above the other (年 over 年) joined across the
     row rule between them."""
     vmask = cv2.morphologyEx(faint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
-    xs = [x + w / 2 for x, y, w, h in found]
     return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol, (0.25, 0.5, 0.75))
-            if h >= long_px and all(abs(x + w / 2 - c) > 2 * tol for c in xs)
+            if h >= long_px and _uncovered(x, y, w, h, found, tol)
             and _continuous(faint[y:y + h, x:x + w]) >= FAINT_CONTINUITY]
+
+
+def _uncovered(x: int, y: int, w: int, h: int, found: list, tol: int) -> bool:
+    """No rule found already at this x covers FAINT_COVERED of the run's rows (one cut back
+    to the row rules where the scan broke it leaves the rows below the break uncovered)."""
+    rows = np.zeros(h, bool)
+    for x2, y2, w2, h2 in found:
+        if abs(x + w / 2 - (x2 + w2 / 2)) <= 2 * tol:
+            rows[max(0, y2 - y):max(0, y2 + h2 - y)] = True
+    return rows.mean() < FAINT_COVERED
 
 
 def _continuous(run: np.ndarray) -> float:
@@ -213,11 +250,18 @@ def ruling(binary: np.ndarray, px_per_pt: float, text_boxes: list,
     near_h = cv2.dilate(hmask, np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
     runs = _vertical(vmask, binary, near_h, tol, cores=(text_boxes, long_px))
     lone = set(_vertical(vmask, binary, near_h, tol, LONE_RULE_AT, (text_boxes, long_px)))
+    long_xs = [x + w / 2 for x, y, w, h in runs if h >= long_px]
     vboxes = [(x, y, w, h) for x, y, w, h in chained(runs, tol, long_px, text_boxes, lone)
-              if h >= long_px or _continuous(binary[y:y + h, x:x + w]) >= SHORT_CONTINUITY]
+              if h >= long_px or any(abs(x + w / 2 - c) <= tol for c in long_xs)
+              or _continuous(binary[y:y + h, x:x + w]) >= SHORT_CONTINUITY]
     keep = np.zeros_like(vmask)
+    _, pieces = cv2.connectedComponents(vmask, connectivity=8)
     for x, y, w, h in vboxes:
-        keep[y:y + h, x:x + w] = vmask[y:y + h, x:x + w]
+        # the whole run in the rule's columns is erased, also where it was cut back to a row
+        # rule: the stub of a broken rule left in a value cell reads as a 1
+        band = pieces[:, x:x + w]
+        ids = np.unique(band[y:y + h][band[y:y + h] > 0])
+        keep[:, x:x + w][np.isin(band, ids)] = 255
     if faint is not None:
         extra = _faint_rules(faint, near_h, vboxes, tol, long_px, gap, vk)
         for x, y, w, h in extra:
