@@ -4,7 +4,8 @@ cells, statuses, by folder (scan150, scan200, scan300, image, doc).
     python -m benchmarks.ocr_score DATASET_DIR GOLD_JSONL
 
 DATASET_DIR is the dataset `ogi eval --out OUT` wrote (OUT/fuzzy). A wrong number is a cell
-stored as a number that differs from the gold; an unreadable cell is null, not wrong.
+stored as a number that differs from the gold, or null of the wrong kind (blank where the
+report prints "-", not_applicable where it prints a number); an unreadable cell is null, not wrong.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from collections import defaultdict
 from pathlib import Path
 
 import pyarrow.parquet as pq
+
+from extractors.evaluate.scoring import NA_STRINGS
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             s["pred"] += 1
             got = v["value"] if v["value_kind"] == "number" else None
-            if got == truth[k] or (got is None and truth[k] is None):
+            if truth[k] in NA_STRINGS:  # a printed "-" or "/" is right only as not_applicable
+                ok = v["value_kind"] == "not_applicable"
+            else:
+                ok = got == truth[k] or (got is None and truth[k] is None and v["value_kind"] == "blank")
+            if ok:
                 s["right"] += 1
             else:
                 s["wrong"] += 1

@@ -67,8 +67,8 @@ def test_an_empty_cell_holding_a_lone_zero_is_read_alone_and_a_truly_empty_one_s
     clean = np.array(img)
     clean[np.array(_page()[0]) < 128] = 255  # the rules erased, as the page reader does
     part = _part()
-    got, unread = reread_inked([part], clean, PX_PER_PT)
-    assert (got, unread) == (2, 0)
+    got, unread, dashes = reread_inked([part], clean, PX_PER_PT)
+    assert (got, unread, dashes) == (2, 0, 0)
     assert _cell(part, 1, 0).text == "0" and _cell(part, 1, 0).conf >= 0.8
     assert _cell(part, 2, 1).text == "7"
     blank = [c for c in part.cells if c is not _cell(part, 1, 0) and c is not _cell(part, 2, 1)]
@@ -85,10 +85,28 @@ def test_ink_that_reads_as_no_number_makes_the_cell_unreadable_not_blank():
     clean = np.array(img)
     clean[np.array(_page()[0]) < 128] = 255
     part = _part()
-    got, unread = reread_inked([part], clean, PX_PER_PT)
+    got, unread, dashes = reread_inked([part], clean, PX_PER_PT)
     cell = _cell(part, 2, 1)
-    assert (got, unread) == (0, 1) and cell.text == UNREAD_MARK
+    assert (got, unread, dashes) == (0, 1, 0) and cell.text == UNREAD_MARK
     assert parse_value(cell.text).kind == "unreadable"
+
+
+def test_a_printed_dash_is_not_applicable_and_a_rule_sliver_along_the_border_is_not_a_dash():
+    from extractors.formats.ocr.cells import reread_inked
+    from extractors.tables.cells import parse_value
+
+    img, d = _page()
+    x, y = _px(X0 + 1.5 * CW), _px(Y0 + 0.5 * RH)
+    d.line([(x - _px(3), y), (x + _px(3), y)], fill=0, width=2)  # a 6-pt dash across the cell's middle
+    clean = np.array(img)
+    clean[np.array(_page()[0]) < 128] = 255
+    # a horizontal rule's sliver left just inside another cell's top border (a skewed rule)
+    top = _px(Y0 + RH) + _px(1.6)
+    clean[top:top + 2, _px(X0 + 2 * CW) + 10:_px(X0 + 3 * CW) - 10] = 0
+    part = _part()
+    assert reread_inked([part], clean, PX_PER_PT) == (0, 0, 1)
+    assert _cell(part, 1, 0).text == "-" and parse_value("-").kind == "not_applicable"
+    assert _cell(part, 2, 1).text == ""
 
 
 def test_specks_of_noise_in_an_empty_cell_are_not_ink():
@@ -101,7 +119,7 @@ def test_specks_of_noise_in_an_empty_cell_are_not_ink():
     ys, xs = rng.integers(_px(Y0) + 8, _px(Y0 + RH * NROWS) - 8, 300), rng.integers(_px(X0) + 8, _px(X0 + CW * NCOLS) - 8, 300)
     clean[ys, xs] = 0  # one-pixel specks, as noise and JPEG damage leave them
     part = _part()
-    assert reread_inked([part], clean, PX_PER_PT) == (0, 0)
+    assert reread_inked([part], clean, PX_PER_PT) == (0, 0, 0)
     assert all(c.text == "" for c in part.cells)
 
 

@@ -1,6 +1,6 @@
 """Empty cells of an OCR'd ruled table that hold ink: read again on their own.
 
-    reread_inked(parts, clean, px_per_pt) -> (cells read, cells left unreadable)
+    reread_inked(parts, clean, px_per_pt) -> (cells read, cells left unreadable, dashes)
 
 The detector works on a reduced copy of the page and misses a lone narrow glyph now and
 then (a `0` or `1` alone in a cell of a dense table). Once the table finder has formed the
@@ -9,7 +9,9 @@ when it holds glyph-sized ink (not specks of noise, not a remnant of a rule alon
 border) the ink is cropped with a margin and recognised alone. A number read there is the
 cell's text, with its confidence (the arithmetic check then treats it like any other OCR'd
 cell); ink that still reads as no number makes the cell `unreadable` (its text is
-`UNREAD_MARK`), never blank: a blank cell says nothing is printed there.
+`UNREAD_MARK`), never blank: a blank cell says nothing is printed there. A cell whose only
+ink is one short bar across its middle holds a printed dash (`-`, not applicable), which the
+detector does not box.
 """
 
 from __future__ import annotations
@@ -39,6 +41,16 @@ GLYPH_MAX_H_PT = 16.0
 # speck or a broken rule's dust is sparser; a thin 1 of 7.5 pt at 200 dpi, 21 px tall with
 # 2-px strokes, has ~45 px of ink, the threshold there is 35).
 GLYPH_MIN_INK = 0.6
+# A printed dash (`-`, `—`: not applicable) in an empty-looking cell: one bar under this tall
+# (pt; the reports' dash is ~0.6 pt thick, 1 pt at most when blurred), 2.5-14 pt long (a
+# hyphen of 10 pt type to a 一-wide dash), this solid, its middle within this share of the
+# cell's height of the cell's middle; nothing else in the cell as long as the shortest dash.
+DASH_MAX_H_PT = 2.0
+DASH_MIN_W_PT, DASH_MAX_W_PT = 2.5, 14.0
+DASH_FILL = 0.6
+DASH_OFF_MIDDLE = 0.25
+# The text and confidence a cell read as a dash gets (`parse_value` -> not_applicable).
+DASH_TEXT = "-"
 # Margin around the ink when it is cropped for recognition (pt), like the detector's padding.
 CROP_PAD_PT = 2.5
 # A crop is scaled to this height (px) before recognition: the recogniser's input height
@@ -60,6 +72,22 @@ def _glyph_ink(binary: np.ndarray, px_per_pt: float) -> tuple[int, int, int, int
         b = (int(x), int(y), int(x + w), int(y + h))
         box = b if box is None else (min(box[0], b[0]), min(box[1], b[1]), max(box[2], b[2]), max(box[3], b[3]))
     return box
+
+
+def _dash(binary: np.ndarray, px_per_pt: float) -> bool:
+    """The inner area of a cell holds one solid short bar across its middle and nothing else
+    glyph-like: a printed `-` (not applicable), which is too flat for `_glyph_ink`."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    h_img, w_img = binary.shape
+    bars = others = 0
+    for x, y, w, h, area in stats[1:n]:
+        if h < DASH_MAX_H_PT * px_per_pt and DASH_MIN_W_PT * px_per_pt <= w <= DASH_MAX_W_PT * px_per_pt \
+                and area >= DASH_FILL * w * h and y > 0 and y + h < h_img and x > 0 and x + w < w_img \
+                and abs((y + h / 2) - h_img / 2) <= DASH_OFF_MIDDLE * h_img:
+            bars += 1
+        elif max(w, h) >= DASH_MIN_W_PT * px_per_pt:
+            others += 1
+    return bars == 1 and others == 0
 
 
 def _inner(part: TablePart, cell, px_per_pt: float, shape) -> tuple[int, int, int, int] | None:
@@ -93,11 +121,13 @@ def _as_number(text: str, confs: list[float]) -> tuple[str, float] | None:
     return None
 
 
-def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) -> tuple[int, int]:
+def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) -> tuple[int, int, int]:
     """Recognise the ink of empty cells of ruled parts (module docstring). Returns how many
-    cells got a number and how many were made unreadable."""
+    cells got a number, how many were made unreadable and how many hold a dash (`_dash`:
+    text `-`, no recogniser's confidence)."""
     binary = prep.binarize(clean)
     todo = []
+    dashes = 0
     for part in parts:
         if not part.ruled:
             continue
@@ -109,7 +139,10 @@ def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) ->
                 continue
             x0, y0, x1, y1 = inner
             ink = _glyph_ink(binary[y0:y1, x0:x1], px_per_pt)
-            if ink is not None:
+            if ink is None and _dash(binary[y0:y1, x0:x1], px_per_pt):
+                cell.text, cell.conf = DASH_TEXT, None
+                dashes += 1
+            elif ink is not None:
                 box = (x0 + ink[0], y0 + ink[1], x0 + ink[2], y0 + ink[3])
                 todo.append((cell, _crop(clean, box, px_per_pt)))
     read = unread = 0
@@ -121,4 +154,4 @@ def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) ->
         else:
             cell.text, cell.conf = got
             read += 1
-    return read, unread
+    return read, unread, dashes

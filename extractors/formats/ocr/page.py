@@ -244,10 +244,10 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list, uprig
     out = PageLayout(page_no, w / px_per_pt, h / px_per_pt, deep=True)
     out.n_chars = len(chars)
     read_deep(out, chars, edges, notes)
-    got, unread = reread_inked(out.parts, clean, px_per_pt)
-    if got or unread:
-        notes.append(("ocr_inked_cells", f"page {page_no}: {got + unread} empty table cells hold ink; read alone: "
-                      f"{got} numbers, {unread} unreadable"))
+    got, unread, dashes = reread_inked(out.parts, clean, px_per_pt)
+    if got or unread or dashes:
+        notes.append(("ocr_inked_cells", f"page {page_no}: {got + unread + dashes} empty table cells hold ink; read alone: "
+                      f"{got} numbers, {unread} unreadable, {dashes} dashes"))
     turned = f", turned by {90 * read.quarter_turns}°" if read.quarter_turns else ""
     notes.append(("ocr_page", f"page {page_no}: OCR of {read.boxes} text boxes, deskewed by {read.angle:+.2f}°{turned}"))
     return out
