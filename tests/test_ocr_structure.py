@@ -121,3 +121,25 @@ def test_a_rule_broken_inside_a_row_is_cut_back_to_the_row_rule_and_its_stub_era
     rule = next(e for e in edges if e["orientation"] == "v" and round(e["x0"]) == 140)
     assert rule["top"] == pytest.approx(40, abs=1.5) and rule["bottom"] == pytest.approx(64, abs=1.5)
     assert mask[_px(68), _px(140)] > 0  # the stub in the last row would read as a 1
+
+
+def test_a_broken_short_rule_under_a_long_rule_is_kept_by_its_x_unless_text_reaches_it():
+    from extractors.formats.ocr import prep
+    from extractors.formats.ocr.rules import ruling
+
+    img, d = _grid([40.0, 150.0, 310.0], [40.0, 52.0])  # a one-row piece of a table
+    for y0 in (40.0, 43.0, 46.0, 49.0):  # its rule at x=200, broken by the scan: ink on ~80% of its rows
+        d.line([(_px(200), _px(y0)), (_px(200), _px(y0 + 2.4))], fill=0, width=2)
+    for y in (80.0, 100.0, 120.0):  # the table below, whose column rule at x=200 is long
+        d.line([(_px(40), _px(y)), (_px(310), _px(y))], fill=0, width=2)
+    for x in (40.0, 200.0, 310.0):
+        d.line([(_px(x), _px(80)), (_px(x), _px(120))], fill=0, width=2)
+    gray = prep.to_gray(np.array(img))
+
+    def short_at_200(text_boxes):
+        edges, _, _ = ruling(prep.binarize(gray), PX_PER_PT, text_boxes)
+        return any(e["orientation"] == "v" and abs(e["x0"] - 200) < 2 and e["bottom"] < 60 for e in edges)
+
+    assert short_at_200([])
+    # a box the detector cut short right at the run: the run may be the upright of its last character
+    assert not short_at_200([(_px(160), _px(41), _px(199.5), _px(51))])

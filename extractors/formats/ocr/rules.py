@@ -43,7 +43,8 @@ FAINT_COVERED = 0.9
 # before gaps are closed: the short real rules of the benchmark's scans (seed 3, 200 dpi)
 # measured 0.947, the chains of noise specks on its noisy grey page 0.70-0.91, splitting
 # the cells they cross. Short real rules under a column's long rule can be as broken on a
-# noisy page (0.70-0.92 on a JPEG-damaged page of seed 5) and are kept by their x.
+# noisy page (0.70-0.92 on a JPEG-damaged page of seed 5) and are kept by their x, unless a
+# line of text reaches them (a character's upright at the edge of its box, 0.86).
 SHORT_CONTINUITY = 0.93
 # A vertical run wider than a rule is searched for a rule's core when at most this wide (px:
 # a rule and the characters touching it on either side, ~3 CJK glyphs at 200 dpi).
@@ -67,6 +68,13 @@ def _inside_text(x: int, y: int, w: int, h: int, text_boxes: list, margin: int) 
     """A run through the middle of a detected line of text (a stroke of it, not a rule)."""
     cx, cy = x + w / 2, y + h / 2
     return any(x0 + margin < cx < x1 - margin and y0 <= cy <= y1 for x0, y0, x1, y1 in text_boxes)
+
+
+def _by_text(x: int, y: int, w: int, h: int, text_boxes: list, tol: int) -> bool:
+    """A detected line of text reaches the run's middle to within `tol` (a stroke at the edge
+    of a box the detector cut short: 计's upright beside （七）总)."""
+    cx, cy = x + w / 2, y + h / 2
+    return any(x0 - tol <= cx <= x1 + tol and y0 <= cy <= y1 for x0, y0, x1, y1 in text_boxes)
 
 
 def chained(vboxes: list[tuple[int, int, int, int]], tol: int, long_px: int,
@@ -252,7 +260,7 @@ def ruling(binary: np.ndarray, px_per_pt: float, text_boxes: list,
     lone = set(_vertical(vmask, binary, near_h, tol, LONE_RULE_AT, (text_boxes, long_px)))
     long_xs = [x + w / 2 for x, y, w, h in runs if h >= long_px]
     vboxes = [(x, y, w, h) for x, y, w, h in chained(runs, tol, long_px, text_boxes, lone)
-              if h >= long_px or any(abs(x + w / 2 - c) <= tol for c in long_xs)
+              if h >= long_px or (any(abs(x + w / 2 - c) <= tol for c in long_xs) and not _by_text(x, y, w, h, text_boxes, tol))
               or _continuous(binary[y:y + h, x:x + w]) >= SHORT_CONTINUITY]
     keep = np.zeros_like(vmask)
     _, pieces = cv2.connectedComponents(vmask, connectivity=8)
