@@ -143,3 +143,17 @@ def test_a_broken_short_rule_under_a_long_rule_is_kept_by_its_x_unless_text_reac
     assert short_at_200([])
     # a box the detector cut short right at the run: the run may be the upright of its last character
     assert not short_at_200([(_px(160), _px(41), _px(199.5), _px(51))])
+
+
+def test_a_dash_read_as_a_one_is_dropped_by_its_shape_and_an_upright_one_is_not():
+    from extractors.formats.ocr import prep
+    from extractors.formats.ocr.page import UPRIGHT_READINGS, flat_ink
+
+    img = Image.new("L", (_px(200), _px(40)), 255)
+    d = ImageDraw.Draw(img)
+    d.line([(_px(20), _px(20)), (_px(32), _px(20))], fill=0, width=2)  # a printed —, 12 pt long
+    d.line([(_px(120), _px(14)), (_px(120), _px(26))], fill=0, width=3)  # the upright of a 1
+    ink = prep.binarize(prep.to_gray(np.array(img)))
+    assert "1" in UPRIGHT_READINGS
+    assert flat_ink(ink, (_px(15), _px(14), _px(37), _px(26)), PX_PER_PT)
+    assert not flat_ink(ink, (_px(114), _px(12), _px(126), _px(28)), PX_PER_PT)

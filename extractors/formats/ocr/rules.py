@@ -106,9 +106,12 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
               at: tuple[float, ...] = (0.5,), cores: tuple[list, int] | None = None) -> list[tuple[int, int, int, int]]:
     """Vertical runs of `vmask` that are thin, meet a horizontal rule at both ends and are
     not a stroke of a character where looked at (shares `at` of their height; x, y, w, h in
-    pixels). With `cores` (the page's text boxes, the least height in px), a run too wide
-    for a rule is searched for a rule's core (`_thin_core`), taken when at least that tall:
-    no character is, so the strokes touching it are not looked at."""
+    pixels). With `cores` (the page's text boxes, and the height in px no character
+    reaches: two rows), a run too wide for a rule is searched for a rule's core
+    (`_thin_core`), taken when at least that tall; a run that stops inside a row is cut back
+    to the row rules it crosses (`_to_crossings`); and a run that tall is dropped only when
+    characters take it in at each of LONE_RULE_AT (blurred text touches a rule at one height
+    or two)."""
     # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
     # of it on its own, a character's stroke part of a character as wide as the character
     _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
@@ -125,9 +128,6 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
             if h >= cores[1]:
                 out.append((x, y, w, h))
             continue
-        # a run as tall as two rows (with `cores`) is no character's stroke: it is dropped
-        # only when characters take it in at each of LONE_RULE_AT (blurred text touches a
-        # rule at one height or two)
         tall = cores is not None and h >= cores[1] and at == (0.5,)
         looks = [_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in (LONE_RULE_AT if tall else at)]
         if all(looks) if tall else any(looks):
