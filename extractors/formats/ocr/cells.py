@@ -58,13 +58,13 @@ CROP_PAD_PT = 2.5
 REC_HEIGHT = 48
 
 
-def _glyph_ink(binary: np.ndarray, px_per_pt: float) -> tuple[int, int, int, int] | None:
-    """The box (x0, y0, x1, y1) of the glyph-sized ink of a cell's inner area, or None."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+def _glyph_ink(stats: np.ndarray, shape: tuple[int, int], px_per_pt: float) -> tuple[int, int, int, int] | None:
+    """The box (x0, y0, x1, y1) of the glyph-sized ink of a cell's inner area (`stats`: its
+    connected pieces of ink, OpenCV's, background first; `shape`: its height and width), or None."""
     lo, hi = GLYPH_MIN_H_PT * px_per_pt, GLYPH_MAX_H_PT * px_per_pt
-    h_img, w_img = binary.shape
+    h_img, w_img = shape
     box = None
-    for x, y, w, h, area in stats[1:n]:
+    for x, y, w, h, area in stats[1:]:
         if not lo <= h <= hi or area < GLYPH_MIN_INK * h * px_per_pt:
             continue
         if (x == 0 or x + w >= w_img) and w < h / 3:  # a sliver of a column rule along the border
@@ -74,13 +74,13 @@ def _glyph_ink(binary: np.ndarray, px_per_pt: float) -> tuple[int, int, int, int
     return box
 
 
-def _dash(binary: np.ndarray, px_per_pt: float) -> bool:
-    """The inner area of a cell holds one solid short bar across its middle and nothing else
-    glyph-like: a printed `-` (not applicable), which is too flat for `_glyph_ink`."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
-    h_img, w_img = binary.shape
+def _dash(stats: np.ndarray, shape: tuple[int, int], px_per_pt: float) -> bool:
+    """The inner area of a cell (`stats`, `shape` as for `_glyph_ink`) holds one solid short
+    bar across its middle and nothing else glyph-like: a printed `-` (not applicable), which
+    is too flat for `_glyph_ink`."""
+    h_img, w_img = shape
     bars = others = 0
-    for x, y, w, h, area in stats[1:n]:
+    for x, y, w, h, area in stats[1:]:
         if h < DASH_MAX_H_PT * px_per_pt and DASH_MIN_W_PT * px_per_pt <= w <= DASH_MAX_W_PT * px_per_pt \
                 and area >= DASH_FILL * w * h and y > 0 and y + h < h_img and x > 0 and x + w < w_img \
                 and abs((y + h / 2) - h_img / 2) <= DASH_OFF_MIDDLE * h_img:
@@ -121,11 +121,13 @@ def _as_number(text: str, confs: list[float]) -> tuple[str, float] | None:
     return None
 
 
-def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) -> tuple[int, int, int]:
-    """Recognise the ink of empty cells of ruled parts (module docstring). Returns how many
-    cells got a number, how many were made unreadable and how many hold a dash (`_dash`:
-    text `-`, no recogniser's confidence)."""
-    binary = prep.binarize(clean)
+def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float,
+                 binary: np.ndarray | None = None) -> tuple[int, int, int]:
+    """Recognise the ink of empty cells of ruled parts (module docstring); `binary`: the ink
+    of `clean` (`prep.binarize`), when the caller has it. Returns how many cells got a
+    number, how many were made unreadable and how many hold a dash (`_dash`: text `-`, no
+    recogniser's confidence)."""
+    binary = prep.binarize(clean) if binary is None else binary
     todo = []
     dashes = 0
     for part in parts:
@@ -138,8 +140,10 @@ def reread_inked(parts: list[TablePart], clean: np.ndarray, px_per_pt: float) ->
             if inner is None:
                 continue
             x0, y0, x1, y1 = inner
-            ink = _glyph_ink(binary[y0:y1, x0:x1], px_per_pt)
-            if ink is None and _dash(binary[y0:y1, x0:x1], px_per_pt):
+            area = binary[y0:y1, x0:x1]
+            stats = cv2.connectedComponentsWithStats(area, connectivity=8)[2]
+            ink = _glyph_ink(stats, area.shape, px_per_pt)
+            if ink is None and _dash(stats, area.shape, px_per_pt):
                 cell.text, cell.conf = DASH_TEXT, None
                 dashes += 1
             elif ink is not None:

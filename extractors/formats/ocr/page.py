@@ -116,10 +116,10 @@ def split_at_rules(box: tuple[int, int, int, int], vboxes: list[tuple[int, int, 
 def cut_at_hrules(box: tuple[int, int, int, int], hrules: list[tuple[float, float, float]],
                   margin: int, found: list | None = None) -> list[tuple[int, int, int, int]]:
     """A text box cut where a horizontal rule runs through it (a column of stacked header
-    characters the detector ran on into the value below). A piece that another detected box
-    covers for most of its height, and that is less than half the box, is dropped: the detector's padding carried the box over
-    the rule onto the top of the value below, which has a box of its own (a sliver of a
-    digit read alone comes out as `o` or `p`)."""
+    characters the detector ran on into the value below). A piece less than half the box
+    that another detected box covers for most of its height is dropped: the detector's
+    padding carried the box over the rule onto the top of the value below, which has a box
+    of its own (a sliver of a digit read alone comes out as `o` or `p`)."""
     x0, y0, x1, y1 = box
     cuts = sorted(int(y) for rx0, y, rx1 in hrules if y0 + margin < y < y1 - margin and rx0 <= x0 + margin and rx1 >= x1 - margin)
     if not cuts:
@@ -137,7 +137,7 @@ def _covered(piece: tuple[int, int, int, int], source: tuple[int, int, int, int]
     """Another detected box overlaps `piece` across x and for at least COVERED_SHARE of its height."""
     x0, y0, x1, y1 = piece
     for b in found:
-        if b is source or b == source:
+        if b == source:
             continue
         if min(x1, b[2]) > max(x0, b[0]) and min(y1, b[3]) - max(y0, b[1]) >= COVERED_SHARE * (y1 - y0):
             return True
@@ -156,26 +156,27 @@ def stacked_chars(box: tuple[int, int, int, int]) -> list[tuple[int, int, int, i
     return [(x0, round(y0 + i * step), x1, round(y0 + (i + 1) * step)) for i in range(n)]
 
 
-def inkless(ink: np.ndarray, box: tuple[int, int, int, int], px_per_pt: float) -> bool:
-    """No ink in the box (Otsu's, rules erased) is as tall or as wide as GLYPH_MIN_PT: it
-    holds specks at most, whatever the recogniser made of the grey noise there."""
+def _pieces(ink: np.ndarray, box: tuple[int, int, int, int]) -> list[tuple[int, int]]:
+    """Width and height (px) of each connected piece of ink in the box."""
     import cv2
 
     x0, y0, x1, y1 = box
     n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
+    return [(int(w), int(h)) for _, _, w, h, _ in stats[1:n]]
+
+
+def inkless(ink: np.ndarray, box: tuple[int, int, int, int], px_per_pt: float) -> bool:
+    """No ink in the box (Otsu's, rules erased) is as tall or as wide as GLYPH_MIN_PT: it
+    holds specks at most, whatever the recogniser made of the grey noise there."""
     least = GLYPH_MIN_PT * px_per_pt
-    return not any(stats[i, cv2.CC_STAT_HEIGHT] >= least or stats[i, cv2.CC_STAT_WIDTH] >= least for i in range(1, n))
+    return not any(h >= least or w >= least for w, h in _pieces(ink, box))
 
 
 def flat_ink(ink: np.ndarray, box: tuple[int, int, int, int], px_per_pt: float) -> bool:
     """The box's ink is one flat bar (`cells.DASH_MAX_H_PT` tall at most, three times as wide
     as tall), specks aside: a printed dash, whatever the recogniser made of it."""
-    import cv2
-
-    x0, y0, x1, y1 = box
-    n, _, stats, _ = cv2.connectedComponentsWithStats(ink[y0:y1, x0:x1], connectivity=8)
     speck = GLYPH_MIN_PT * px_per_pt / 4
-    pieces = [(w, h) for _, _, w, h, _ in stats[1:n] if max(w, h) > speck]
+    pieces = [(w, h) for w, h in _pieces(ink, box) if max(w, h) > speck]
     return len(pieces) == 1 and pieces[0][1] <= DASH_MAX_H_PT * px_per_pt and pieces[0][0] >= 3 * pieces[0][1]
 
 
@@ -253,7 +254,7 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list, uprig
     boxes += orphan_boxes(ink.copy(), boxes, px_per_pt)
     read.boxes = len(boxes)
     texts = engine.recognise([clean[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes])
-    texts = [("", []) if (inkless(ink, box, px_per_pt) and max(confs, default=0.0) < INKLESS_CONF)
+    texts = [("", []) if (max(confs, default=0.0) < INKLESS_CONF and inkless(ink, box, px_per_pt))
              or (text.strip() in UPRIGHT_READINGS and flat_ink(ink, box, px_per_pt)) else (text, confs)
              for box, (text, confs) in zip(boxes, texts, strict=True)]
     chars = [ch for box, (text, confs) in zip(boxes, texts, strict=True) for ch in box_chars(box, text, confs, px_per_pt)]
@@ -261,7 +262,7 @@ def ocr_page(img: np.ndarray, page_no: int, px_per_pt: float, notes: list, uprig
     out = PageLayout(page_no, w / px_per_pt, h / px_per_pt, deep=True)
     out.n_chars = len(chars)
     read_deep(out, chars, edges, notes)
-    got, unread, dashes = reread_inked(out.parts, clean, px_per_pt)
+    got, unread, dashes = reread_inked(out.parts, clean, px_per_pt, ink)
     if got or unread or dashes:
         notes.append(("ocr_inked_cells", f"page {page_no}: {got + unread + dashes} empty table cells hold ink; read alone: "
                       f"{got} numbers, {unread} unreadable, {dashes} dashes"))

@@ -103,10 +103,12 @@ def _in_character(piece: np.ndarray, stats: np.ndarray, w: int, tol: int) -> boo
 
 
 def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: int,
-              at: tuple[float, ...] = (0.5,), cores: tuple[list, int] | None = None) -> list[tuple[int, int, int, int]]:
+              at: tuple[float, ...] = (0.5,),
+              cores: tuple[list, int] | None = None) -> tuple[list[tuple[int, int, int, int]], set]:
     """Vertical runs of `vmask` that are thin, meet a horizontal rule at both ends and are
     not a stroke of a character where looked at (shares `at` of their height; x, y, w, h in
-    pixels). With `cores` (the page's text boxes, and the height in px no character
+    pixels), and the set of those no character takes in at any of LONE_RULE_AT (`chained`'s
+    lone rules). With `cores` (the page's text boxes, and the height in px no character
     reaches: two rows), a run too wide for a rule is searched for a rule's core
     (`_thin_core`), taken when at least that tall; a run that stops inside a row is cut back
     to the row rules it crosses (`_to_crossings`); and a run that tall is dropped only when
@@ -115,7 +117,7 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
     # the ink left when the horizontal rules are taken out: a vertical rule is a thin piece
     # of it on its own, a character's stroke part of a character as wide as the character
     _, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.bitwise_and(binary, cv2.bitwise_not(near_h)))
-    out = []
+    out, lone = [], set()
     for seg in _segments(vmask, False):
         core = cores is not None and seg[2] > max(4, seg[3] // 8)
         x, y, w, h = _thin_core(vmask, near_h, cores[0], tol, *seg) if core else seg
@@ -128,26 +130,34 @@ def _vertical(vmask: np.ndarray, binary: np.ndarray, near_h: np.ndarray, tol: in
             if h >= cores[1]:
                 out.append((x, y, w, h))
             continue
-        tall = cores is not None and h >= cores[1] and at == (0.5,)
-        looks = [_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in (LONE_RULE_AT if tall else at)]
-        if all(looks) if tall else any(looks):
+        three = [_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in LONE_RULE_AT]
+        if all(three) if cores is not None and h >= cores[1] else \
+                any(_in_character(labels[y + int(h * share), x:x + w], stats, w, tol) for share in at):
             continue
         out.append((x, y, w, h))
-    return out
+        if not any(three):
+            lone.add((x, y, w, h))
+    return out, lone
+
+
+def _crossings(near_h: np.ndarray, cx: int, top: int, bottom: int) -> list[np.ndarray]:
+    """The row rules a vertical run from `top` to `bottom` crosses at x `cx`: the y (px) of
+    each, in groups of consecutive rows, top to bottom."""
+    crossing = np.flatnonzero(near_h[top:bottom, cx] > 0) + top
+    if not crossing.size:
+        return []
+    return np.split(crossing, np.flatnonzero(np.diff(crossing) > 1) + 1)
 
 
 def _to_crossings(near_h: np.ndarray, cx: int, y: int, h: int) -> tuple[int, int]:
     """A vertical run cut back to the first and the last row rule it crosses (a rule broken
     by the scan ends in the middle of a row); (y, 0) when it crosses fewer than two."""
-    crossing = np.flatnonzero(near_h[y:y + h, cx] > 0)
-    if not crossing.size:
-        return y, 0
-    groups = np.split(crossing, np.flatnonzero(np.diff(crossing) > 1) + 1)
+    groups = _crossings(near_h, cx, y, y + h)
     if len(groups) < 2:
         return y, 0
-    top = y + int(groups[0][0]) if groups[0][0] == 0 else y + int(groups[0][len(groups[0]) // 2])
-    last = groups[-1]
-    bottom = y + int(last[-1]) + 1 if last[-1] == h - 1 else y + int(last[len(last) // 2]) + 1
+    first, last = groups[0], groups[-1]
+    top = y if first[0] == y else int(first[len(first) // 2])
+    bottom = y + h if last[-1] == y + h - 1 else int(last[len(last) // 2]) + 1
     return top, bottom - top
 
 
@@ -182,10 +192,9 @@ def _thin_core(vmask: np.ndarray, near_h: np.ndarray, text_boxes: list, tol: int
     bottom = y + max(runs[i][0] + runs[i][1] for i in cols)
     x0, cw = x + cols[0], len(cols)
     cx = min(x0 + cw // 2, near_h.shape[1] - 1)
-    crossing = np.flatnonzero(near_h[top:bottom, cx] > 0) + top
-    if crossing.size < 2:
+    groups = _crossings(near_h, cx, top, bottom)
+    if sum(len(g) for g in groups) < 2:
         return x0, top, cw, bottom - top
-    groups = np.split(crossing, np.flatnonzero(np.diff(crossing) > 1) + 1)
     # the row rules it crosses, top to bottom, and its ends where it runs on past the first
     # or the last of them; the pieces between them cut off its ends while inside text
     marks = [int(g[len(g) // 2]) for g in groups]
@@ -214,7 +223,7 @@ def _faint_rules(faint: np.ndarray, near_h: np.ndarray, found: list, tol: int,
     row rule between them."""
     vmask = cv2.morphologyEx(faint, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     vmask = cv2.morphologyEx(vmask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
-    return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol, (0.25, 0.5, 0.75))
+    return [(x, y, w, h) for x, y, w, h in _vertical(vmask, faint, near_h, tol, (0.25, 0.5, 0.75))[0]
             if h >= long_px and _uncovered(x, y, w, h, found, tol)
             and _continuous(faint[y:y + h, x:x + w]) >= FAINT_CONTINUITY]
 
@@ -256,8 +265,7 @@ def ruling(binary: np.ndarray, px_per_pt: float, text_boxes: list,
     tol = max(2, round(TOUCH_PT * px_per_pt))
     long_px = round(LONG_RULE_PT * px_per_pt)
     near_h = cv2.dilate(hmask, np.ones((2 * tol + 1, 2 * tol + 1), np.uint8))
-    runs = _vertical(vmask, binary, near_h, tol, cores=(text_boxes, long_px))
-    lone = set(_vertical(vmask, binary, near_h, tol, LONE_RULE_AT, (text_boxes, long_px)))
+    runs, lone = _vertical(vmask, binary, near_h, tol, cores=(text_boxes, long_px))
     long_xs = [x + w / 2 for x, y, w, h in runs if h >= long_px]
     vboxes = [(x, y, w, h) for x, y, w, h in chained(runs, tol, long_px, text_boxes, lone)
               if h >= long_px or (any(abs(x + w / 2 - c) <= tol for c in long_xs) and not _by_text(x, y, w, h, text_boxes, tol))
